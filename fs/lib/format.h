@@ -1,0 +1,72 @@
+// A format adapter turns a query into a chain (which storage function, what
+// goes into its scratch area) and the scratch area after the chain into an
+// answer.  One adapter per on-disk format; engines never look inside.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chase/chase.h"
+#include "function.h"
+
+namespace chase {
+
+// What an engine runs: one storage function over one file, with its query.
+struct ChainSpec {
+    const Function *fn = nullptr;
+    alignas(64) uint8_t scratch[CHASE_SCRATCH_SIZE] = {};
+    unsigned hop_cap = CHASE_DEFAULT_HOP_CAP;
+};
+
+// A range or aggregate runs as several chains, each resuming where the last
+// one stopped; the adapter keeps its resume point here between them.
+struct ScanCursor {
+    std::string lo, hi;  // text keys as the user gave them
+    size_t remaining = 0;  // records still wanted (range), 0 = unlimited
+    bool started = false;
+    bool finished = false;
+    uint8_t state[64] = {};  // adapter-private resume point
+};
+
+class Format {
+   public:
+    virtual ~Format() = default;
+    virtual const char *name() const = 0;
+    virtual std::string geometry() const = 0;
+    // Reads a scan that is as long as the whole file needs (for hop caps).
+    virtual unsigned depth() const = 0;
+
+    virtual Status plan_get(std::string_view key, ChainSpec *c) const = 0;
+    // ret is the chain's result: CHASE_DONE or -errno.
+    virtual Status finish_get(const ChainSpec &c, int ret, std::string *value) const = 0;
+
+    // Batches: formats that cannot batch in one chain return false here and
+    // the session runs one chain per key.
+    virtual bool can_batch() const { return false; }
+    virtual size_t max_batch() const { return 1; }
+    virtual Status plan_get_batch(const std::vector<std::string> &keys, ChainSpec *c) const;
+    virtual Status finish_get_batch(const ChainSpec &c, int ret,
+                                    std::vector<std::optional<std::string>> *values) const;
+
+    virtual Status plan_range(ScanCursor *cur, ChainSpec *c) const;
+    virtual Status finish_range(ScanCursor *cur, const ChainSpec &c, int ret,
+                                std::vector<Record> *out) const;
+    virtual Status plan_aggregate(ScanCursor *cur, const AggSpec &spec, ChainSpec *c) const;
+    virtual Status finish_aggregate(ScanCursor *cur, const ChainSpec &c, int ret,
+                                    AggResult *acc) const;
+};
+
+// Recognise the file (by magic number, or by the format named in opts or in
+// the user.chase.fn attribute) and build its adapter.  fd is a buffered fd of
+// the file, size its size.  Functions come from the built-in set unless the
+// caller passes a user-supplied one.
+Status open_format(int fd, uint64_t size, const std::string &format_name,
+                   const std::shared_ptr<FunctionSet> &user_fns, std::unique_ptr<Format> *out);
+
+// Names of the formats that can be named explicitly.
+std::vector<std::string> format_names();
+
+}  // namespace chase
