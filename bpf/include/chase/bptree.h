@@ -56,7 +56,7 @@ struct bpt_super {
 	__u64 level_off[BPT_MAX_DEPTH];   /* first node of each level, root first */
 	__u64 level_nodes[BPT_MAX_DEPTH]; /* nodes on each level */
 	__u32 reserved;
-	__u32 crc32; /* of the bytes before this field */
+	__u32 crc32; /* zlib crc32(0, super, offsetof(crc32)): of the bytes before this field */
 };
 
 /* ---- scratch layouts: the query goes in, the answer comes out ---------- */

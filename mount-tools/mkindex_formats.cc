@@ -1,0 +1,28 @@
+#include "mkindex_formats.h"
+
+#include "bptree_writer.h"
+
+namespace mkindex {
+
+BuildError write_bptree_format(const KvSource &src, const OutputTarget &out, Progress *progress,
+                               WriteSummary *summary) {
+    BptreeSummary s;
+    if (BuildError e = write_bptree(src, out.fd, progress, &s); !e.ok()) return e;
+    *summary = WriteSummary{s.nkeys, "depth " + std::to_string(s.depth)};
+    return {};
+}
+
+const std::vector<FormatWriter> &format_writers() {
+    static const std::vector<FormatWriter> table = {
+        {"bptree", write_bptree_format},
+    };
+    return table;
+}
+
+const FormatWriter *find_format(const std::string &name) {
+    for (const FormatWriter &w : format_writers())
+        if (name == w.name) return &w;
+    return nullptr;
+}
+
+}  // namespace mkindex

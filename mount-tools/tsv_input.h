@@ -1,0 +1,29 @@
+// Reads "key<TAB>value" lines into sorted records, or says exactly which
+// line is wrong and why ("in.tsv:7: key '12a' is not a decimal number").
+//
+//   key    decimal u64, digits only (0 .. 18446744073709551615)
+//   value  everything after the first tab: at most 63 bytes, no NUL
+//          (it may contain tabs); a trailing CR (CRLF files) is dropped
+//
+// Lines may come in any order; duplicate keys and empty lines are errors.
+// The records are held in memory (80 bytes each plus the value), since they
+// must be sorted before the tree can be written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "build_error.h"
+#include "kv_source.h"
+
+namespace mkindex {
+
+constexpr size_t kMaxTsvLine = 4096;
+
+BuildError read_tsv(const std::string &path, std::vector<Record> *out);
+
+// Sorts by key; a duplicate is reported at the later of its lines (the
+// earliest such line if there are several).  name is used in the message.
+BuildError sort_and_check_unique(const std::string &name, std::vector<Record> *recs);
+
+}  // namespace mkindex
