@@ -24,8 +24,9 @@ struct ChainSpec {
 // A range or aggregate runs as several chains, each resuming where the last
 // one stopped; the adapter keeps its resume point here between them.
 struct ScanCursor {
-    std::string lo, hi;  // text keys as the user gave them
-    size_t remaining = 0;  // records still wanted (range), 0 = unlimited
+    std::string lo, hi;  // text keys as the user gave them ("" = unbounded)
+    size_t limit = 0;    // records wanted (range), 0 = all
+    size_t taken = 0;    // records returned so far
     bool started = false;
     bool finished = false;
     uint8_t state[64] = {};  // adapter-private resume point
@@ -36,7 +37,7 @@ class Format {
     virtual ~Format() = default;
     virtual const char *name() const = 0;
     virtual std::string geometry() const = 0;
-    // Reads a scan that is as long as the whole file needs (for hop caps).
+    // Levels of the structure (reads per point lookup, for planning).
     virtual unsigned depth() const = 0;
 
     virtual Status plan_get(std::string_view key, ChainSpec *c) const = 0;

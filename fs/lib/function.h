@@ -11,7 +11,6 @@
 
 extern "C" {
 #include "chase/abi.h"
-struct chase_ctx;
 }
 
 namespace chase {
@@ -19,11 +18,11 @@ namespace chase {
 using NativeFn = int (*)(struct chase_ctx *);
 
 struct Function {
-    std::string name;              // also the BPF program's name
-    NativeFn native = nullptr;     // nullptr for user-supplied objects
+    std::string name;                  // also the BPF program's name
+    NativeFn native = nullptr;         // nullptr for user-supplied objects
     std::vector<uint8_t> syscall_obj;  // ELF of the syscall target
     std::vector<uint8_t> kernel_obj;   // ELF of the kernel target (may be empty)
-    bool trusted = false;          // built-in: may share maps with other built-ins
+    bool trusted = false;              // built-in: may share maps with other built-ins
 };
 
 // A set of functions that load together (the built-ins, or one user object).

@@ -70,6 +70,14 @@ struct chase_hop {
 	__u32 next_len[CHASE_MAX_FANOUT];
 };
 
+/* What a function gets on each hop, whatever the target (the native
+ * target's entry point chase_native_<name> takes exactly this). */
+struct chase_ctx {
+	const __u8 *block;
+	__u8 *scratch;
+	struct chase_hop *hop;
+};
+
 /*
  * The syscall target.  One BPF_PROG_RUN runs the function on a batch of
  * completed hops: ctx_in is struct chase_batch_args, entry i of the batch

@@ -62,13 +62,6 @@
 #endif
 #endif
 
-/* What a function gets on each hop, whatever the target. */
-struct chase_ctx {
-	const __u8 *block;
-	__u8 *scratch;
-	struct chase_hop *hop;
-};
-
 /* ---- bounded access ---------------------------------------------------- */
 
 /* An index into an array of n elements, n a power of two: the verifier sees
@@ -297,6 +290,40 @@ CHASE_INLINE int chase_blk_memcmp(const struct chase_ctx *ctx, __u64 boff, const
 	return st.result;
 }
 
+/*
+ * Copy n bytes of the block at boff into the scratch area at soff, one byte
+ * per chase_loop step (so it can follow a search loop without nesting).
+ * Both offsets wrap at 4096: callers check that the ranges are in bounds,
+ * the masks only keep the verifier (and a buggy caller) inside the regions.
+ */
+struct chase_copy_state {
+	const struct chase_ctx *ctx;
+	__u64 boff;
+	__u32 soff;
+};
+
+static long chase_copy_step(__u32 i, void *data)
+{
+	struct chase_copy_state *st = data;
+
+	st->ctx->scratch[chase_idx(st->soff + i, CHASE_SCRATCH_SIZE)] =
+		chase_blk_u8(st->ctx, st->boff + i);
+	return 0;
+}
+
+CHASE_INLINE void chase_blk_copy(const struct chase_ctx *ctx, __u64 boff, __u32 soff, __u32 n)
+{
+	struct chase_copy_state st = { .ctx = ctx, .boff = boff, .soff = soff };
+
+	chase_loop(n, chase_copy_step, &st);
+}
+
+/* Unaligned little-endian 64-bit load (two 32-bit halves). */
+CHASE_INLINE __u64 chase_blk_le64u(const struct chase_ctx *ctx, __u64 off)
+{
+	return (__u64)chase_blk_le32u(ctx, off) | (__u64)chase_blk_le32u(ctx, off + 4) << 32;
+}
+
 /* ---- decimal text ------------------------------------------------------ */
 
 /* Parse the leading decimal digits of a NUL-padded field in the block (at
@@ -342,7 +369,7 @@ CHASE_INLINE __u64 chase_blk_parse_u64(const struct chase_ctx *ctx, __u64 off, _
 /* The engine resizes these before loading (max_entries 1 is a placeholder). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_RDONLY_PROG);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u8[CHASE_BLOCK_SIZE]);
@@ -366,7 +393,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE | BPF_F_RDONLY_PROG);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct chase_batch_entry);

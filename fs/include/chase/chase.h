@@ -85,7 +85,10 @@ class DataFile {
 
     const std::string &path() const { return path_; }
     uint64_t size() const { return size_; }
+    // O_DIRECT fd the engines read through (a buffered one where the
+    // filesystem has no O_DIRECT), and a buffered fd for the format's own reads.
     int direct_fd() const { return dfd_; }
+    int buffered_fd() const { return bfd_; }
     const Format &format() const { return *format_; }
     std::string format_name() const;
     // "key=value" lines describing the structure (depth, keys, ...).
@@ -106,7 +109,7 @@ class DataFile {
    private:
     DataFile() = default;
     std::string path_;
-    int dfd_ = -1;
+    int dfd_ = -1, bfd_ = -1;
     uint64_t size_ = 0, dev_ = 0, ino_ = 0;
     int64_t mtime_ns_ = 0;
     std::unique_ptr<Format> format_;
@@ -160,8 +163,9 @@ class Session {
     void set_tracer(std::function<void(const HopTrace &)> tracer);
 
    private:
-    Session() = default;
-    std::unique_ptr<Engine> engine_;
+    struct Impl;
+    Session();
+    std::unique_ptr<Impl> impl_;
 };
 
 // Which engines this kernel and process can run, best first.

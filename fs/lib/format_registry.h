@@ -1,0 +1,25 @@
+// How a format makes itself known to open_format(): one entry per format.
+#pragma once
+
+#include "format.h"
+
+namespace chase {
+
+struct FormatEntry {
+    const char *name;
+    // Does this file look like ours?  head holds up to 4096 bytes from
+    // offset 0; nullptr for formats without a magic number (cdb).
+    bool (*sniff)(const uint8_t *head, size_t n, uint64_t size);
+    Status (*open)(int fd, uint64_t size, const std::shared_ptr<FunctionSet> &user,
+                   std::unique_ptr<Format> *out);
+};
+
+extern const FormatEntry kBptreeFormat;
+
+// A function by name: the user's object first, then the built-ins.
+const Function *find_function(const std::shared_ptr<FunctionSet> &user, const char *name);
+
+// Parse a decimal u64 key strictly ("", "-1", "1x", overflow are refused).
+bool parse_u64_key(std::string_view text, uint64_t *out);
+
+}  // namespace chase
