@@ -1,0 +1,87 @@
+// The daemon's state: the mounted source tree, the nodes the kernel knows
+// (one per FUSE nodeid), and the configuration.  Modelled on the ownership
+// habits of libfuse's passthrough_hp: every backing node holds one O_PATH fd
+// to the source object, is found by (st_dev, st_ino), and lives until the
+// kernel forgets it.  A query node ("F@KEY") holds no fd, only the name it was
+// looked up by and the latest answer.
+#pragma once
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "chase/chase.h"
+
+namespace chasefs {
+
+struct Config {
+    std::string source;      // absolute path of SRC
+    std::string mountpoint;  // absolute path of MNT
+    chase::EngineKind engine = chase::EngineKind::automatic;
+    double timeout = 1.0;           // entry/attr/negative timeout of ordinary names (s)
+    size_t max_answer = 64u << 20;  // largest range answer built for a query path
+    bool debug = false;
+    bool foreground = false;
+    bool detached = false;  // running in the background: log to syslog
+};
+
+enum class NodeKind : uint8_t { backing, query };
+
+struct Node {
+    explicit Node(NodeKind k) : kind(k) {}
+    NodeKind kind;
+};
+
+// A file, directory, symlink or special file of the source tree.
+struct Inode : Node {
+    Inode() : Node(NodeKind::backing) {}
+    ~Inode();
+    int fd = -1;  // O_PATH|O_NOFOLLOW, owned
+    dev_t src_dev = 0;
+    ino_t src_ino = 0;
+    mode_t type = 0;       // S_IFMT bits, fixed for the inode's life
+    uint64_t nlookup = 0;  // guarded by InodeTable::mutex
+
+    // Writes through the mount bump write_seq (from one global counter, so a
+    // fresh Inode never repeats a value an earlier one had).  Queries hold
+    // `content` shared while they run; writers hold it exclusive, so a query
+    // never sees half a write.
+    std::atomic<uint64_t> write_seq{0};
+    std::shared_mutex content;
+
+    // keep_cache decision for ordinary opens: the page cache is kept only if
+    // the file did not change since the last open.
+    std::mutex open_mutex;
+    int64_t last_open_mtime_ns = -1;
+    off_t last_open_size = -1;
+};
+
+uint64_t next_write_seq();
+
+// Helpers shared by the operations.
+Node *node_of(fuse_ino_t ino);
+Inode *inode_of(fuse_ino_t ino);  // nullptr for a query node
+inline fuse_ino_t nodeid_of(const Node *n);
+std::string proc_path(int fd);  // "/proc/self/fd/N"
+
+struct Fs {
+    Config config;
+    Inode root;
+    struct fuse_session *session = nullptr;
+};
+Fs &fs();
+
+inline fuse_ino_t nodeid_of(const Node *n) {
+    if (n == &fs().root) return FUSE_ROOT_ID;
+    return reinterpret_cast<fuse_ino_t>(n);
+}
+
+}  // namespace chasefs

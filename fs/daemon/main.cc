@@ -1,0 +1,124 @@
+// chasefs SRC MNT [-o opts]: mount the directory SRC at MNT.
+//
+// Order matters: paths are resolved and SRC is opened before the mount (so
+// that mounting SRC over itself still reaches the directory underneath), the
+// mount happens before daemonizing (so mount(8) and fstab see a failure as
+// the helper's exit status), and threads start only after the fork.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "log.h"
+#include "ops.h"
+#include "options.h"
+#include "query_node.h"
+
+using namespace chasefs;
+
+namespace {
+
+void raise_fd_limit() {
+    // Every node the kernel knows holds an fd.
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+bool open_source_root(const Config &config) {
+    Inode &root = fs().root;
+    root.fd = open(config.source.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (root.fd < 0 || fstat(root.fd, &st) < 0) {
+        fprintf(stderr, "chasefs: cannot open source directory %s: %s\n", config.source.c_str(),
+                strerror(errno));
+        return false;
+    }
+    root.src_dev = st.st_dev;
+    root.src_ino = st.st_ino;
+    root.type = S_IFDIR;
+    root.nlookup = 1;  // never forgotten
+    root.write_seq = next_write_seq();
+    return true;
+}
+
+// default_permissions: the kernel checks mode bits against the caller, as
+// ext4 would.  fsname shows SRC in /proc/mounts; user options come later and
+// win.
+void add_default_mount_options(struct fuse_args *args, const Config &config) {
+    char *opts = nullptr;
+    fuse_opt_add_opt(&opts, "default_permissions");
+    fuse_opt_add_opt(&opts, "subtype=chasefs");
+    std::string fsname = "fsname=" + config.source;
+    fuse_opt_add_opt_escaped(&opts, fsname.c_str());
+    fuse_opt_insert_arg(args, 1, "-o");
+    fuse_opt_insert_arg(args, 2, opts);
+    free(opts);
+}
+
+int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts &o) {
+    if (o.singlethread) return fuse_session_loop(se);
+    struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+    fuse_loop_cfg_set_clone_fd(cfg, o.clone_fd);
+    fuse_loop_cfg_set_idle_threads(cfg, o.max_idle_threads);
+    fuse_loop_cfg_set_max_threads(cfg, o.max_threads);
+    int rc = fuse_session_loop_mt(se, cfg);
+    fuse_loop_cfg_destroy(cfg);
+    return rc;
+}
+
+}  // namespace
+
+int main(int argc, char *argv[]) {
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    CommandLine cl;
+    std::string error;
+    if (!parse_command_line(&args, &cl, &error)) {
+        fprintf(stderr, "chasefs: %s\n", error.c_str());
+        return 2;
+    }
+    if (cl.show_help) {
+        print_usage(argv[0]);
+        return 0;
+    }
+    if (cl.show_version) {
+        printf("chasefs %s (libfuse %s)\n", "0.1", fuse_pkgversion());
+        return 0;
+    }
+    fs().config = cl.config;
+    umask(0);  // modes arrive already masked by the caller's umask
+    raise_fd_limit();
+    if (!open_source_root(fs().config)) return 1;
+
+    // fuse_parse_cmdline consumed the mountpoint; the session needs the rest.
+    add_default_mount_options(&args, fs().config);
+    struct fuse_session *se =
+        fuse_session_new(&args, &chasefs_operations(), sizeof(fuse_lowlevel_ops), nullptr);
+    if (!se) return 1;  // libfuse printed why (e.g. an unknown option)
+    fs().session = se;
+    if (fuse_set_signal_handlers(se) != 0) return 1;
+    if (fuse_session_mount(se, cl.fuse.mountpoint) != 0) return 1;
+
+    if (!cl.fuse.foreground) fs().config.detached = true;
+    fuse_daemonize(cl.fuse.foreground);
+    if (fs().config.detached) log_to_syslog();
+    log_msg(LOG_INFO, "mounted %s at %s", fs().config.source.c_str(),
+            fs().config.mountpoint.c_str());
+
+    query_reaper_start(se);
+    int rc = run_loop(se, cl.fuse);
+    query_reaper_stop();
+
+    fuse_session_unmount(se);
+    fuse_remove_signal_handlers(se);
+    fuse_session_destroy(se);
+    log_msg(LOG_INFO, "unmounted %s", fs().config.mountpoint.c_str());
+    free(cl.fuse.mountpoint);
+    fuse_opt_free_args(&args);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,174 @@
+// Names in directories: lookup, the create-type operations, unlink, rename,
+// forget.  Every call works relative to the parent's O_PATH fd.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/fsuid.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "inode_table.h"
+#include "ops.h"
+#include "query_node.h"
+
+namespace chasefs {
+
+CallerCredentials::CallerCredentials(fuse_req_t req) {
+    if (geteuid() != 0) return;
+    const struct fuse_ctx *ctx = fuse_req_ctx(req);
+    if (ctx->uid == 0 && ctx->gid == 0) return;
+    setfsgid(ctx->gid);
+    setfsuid(ctx->uid);
+    switched_ = true;
+}
+
+CallerCredentials::~CallerCredentials() {
+    if (!switched_) return;
+    setfsuid(0);
+    setfsgid(0);
+}
+
+int lookup_backing(Inode &parent, const char *name, struct fuse_entry_param *e) {
+    memset(e, 0, sizeof(*e));
+    e->attr_timeout = fs().config.timeout;
+    e->entry_timeout = fs().config.timeout;
+    int fd = openat(parent.fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno;
+    if (fstatat(fd, "", &e->attr, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+        int err = errno;
+        close(fd);
+        return err;
+    }
+    Inode *inode = inode_acquire(fd, e->attr);
+    e->ino = nodeid_of(inode);
+    return 0;
+}
+
+// Replies to a create-type operation: the new name's entry, or the error.
+void reply_entry_or_err(fuse_req_t req, Inode &parent, const char *name, int err) {
+    if (err) {
+        fuse_reply_err(req, err);
+        return;
+    }
+    struct fuse_entry_param e;
+    err = lookup_backing(parent, name, &e);
+    if (err) {
+        fuse_reply_err(req, err);
+        return;
+    }
+    if (fuse_reply_entry(req, &e) != 0) inode_forget(inode_of(e.ino), 1);
+}
+
+void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+    Inode *dir = inode_of(parent);
+    if (!dir) {
+        fuse_reply_err(req, ENOTDIR);
+        return;
+    }
+    struct fuse_entry_param e;
+    int err = lookup_backing(*dir, name, &e);
+    if (err == ENOENT && strchr(name, '@')) {
+        // A real file of that name would have won above.
+        if (query_lookup(req, *dir, name)) return;
+        // Not a query either: a negative entry, but never cached, since F may
+        // become a data file (setfattr user.chase.fn) at any time.
+        memset(&e, 0, sizeof(e));
+        fuse_reply_entry(req, &e);
+        return;
+    }
+    if (err == ENOENT) {
+        memset(&e, 0, sizeof(e));
+        e.entry_timeout = fs().config.timeout;
+        fuse_reply_entry(req, &e);
+        return;
+    }
+    if (err) {
+        fuse_reply_err(req, err);
+        return;
+    }
+    if (fuse_reply_entry(req, &e) != 0) inode_forget(inode_of(e.ino), 1);
+}
+
+static void forget_node(fuse_ino_t ino, uint64_t n) {
+    Node *node = node_of(ino);
+    if (node->kind == NodeKind::query)
+        query_forget(as_query(node), n);
+    else
+        inode_forget(static_cast<Inode *>(node), n);
+}
+
+void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+    forget_node(ino, nlookup);
+    fuse_reply_none(req);
+}
+
+void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets) {
+    for (size_t i = 0; i < count; i++) forget_node(forgets[i].ino, forgets[i].nlookup);
+    fuse_reply_none(req);
+}
+
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) {
+    Inode &dir = *inode_of(parent);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (mkdirat(dir.fd, name, mode) < 0) err = errno;
+    }
+    reply_entry_or_err(req, dir, name, err);
+}
+
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev) {
+    Inode &dir = *inode_of(parent);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (mknodat(dir.fd, name, mode, rdev) < 0) err = errno;
+    }
+    reply_entry_or_err(req, dir, name, err);
+}
+
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name) {
+    Inode &dir = *inode_of(parent);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (symlinkat(link, dir.fd, name) < 0) err = errno;
+    }
+    reply_entry_or_err(req, dir, name, err);
+}
+
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname) {
+    Inode *inode = inode_of(ino);
+    Inode &dir = *inode_of(newparent);
+    if (!inode) {
+        fuse_reply_err(req, EPERM);  // query results cannot be linked
+        return;
+    }
+    // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without.
+    int rc = linkat(inode->fd, "", dir.fd, newname, AT_EMPTY_PATH);
+    if (rc < 0 && (errno == ENOENT || errno == EPERM) && inode->type != S_IFLNK)
+        rc = linkat(AT_FDCWD, proc_path(inode->fd).c_str(), dir.fd, newname, AT_SYMLINK_FOLLOW);
+    reply_entry_or_err(req, dir, newname, rc < 0 ? errno : 0);
+}
+
+void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
+    Inode &dir = *inode_of(parent);
+    fuse_reply_err(req, unlinkat(dir.fd, name, 0) < 0 ? errno : 0);
+}
+
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
+    Inode &dir = *inode_of(parent);
+    fuse_reply_err(req, unlinkat(dir.fd, name, AT_REMOVEDIR) < 0 ? errno : 0);
+}
+
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+               const char *newname, unsigned int flags) {
+    Inode &from = *inode_of(parent);
+    Inode &to = *inode_of(newparent);
+    // renameat2 carries RENAME_NOREPLACE / RENAME_EXCHANGE / RENAME_WHITEOUT
+    // to ext4 unchanged, so their checks and errors are ext4's own.
+    int rc = renameat2(from.fd, name, to.fd, newname, flags);
+    fuse_reply_err(req, rc < 0 ? errno : 0);
+}
+
+}  // namespace chasefs

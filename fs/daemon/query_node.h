@@ -1,0 +1,35 @@
+// Query names: "F@KEY", "F@LO..HI", "F@count:LO..HI", ... next to a data
+// file F.  They are never in the source directory and never listed; a lookup
+// runs the query, and the node it answers with holds the latest answer.  The
+// kernel is told to drop each such name soon after its use (query_reaper), so
+// query names do not pile up in the kernel's dentry cache or in this table.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "fs_state.h"
+
+namespace chasefs {
+
+struct QueryNode;
+
+// Tries `name` as a query name under `parent`.  Returns false if it is not
+// one (no '@' that follows the name of a data file); otherwise it has replied
+// to req (entry or error).
+bool query_lookup(fuse_req_t req, Inode &parent, const char *name);
+
+QueryNode *as_query(Node *n);
+void query_getattr(fuse_req_t req, QueryNode &q);
+void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi);
+void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
+void query_release(fuse_req_t req, struct fuse_file_info *fi);
+void query_forget(QueryNode *q, uint64_t n);
+size_t query_node_count();
+
+// The reaper thread that asks the kernel to forget used query names.
+void query_reaper_start(struct fuse_session *se);
+void query_reaper_enqueue(fuse_ino_t parent, const std::string &name);
+void query_reaper_stop();
+
+}  // namespace chasefs

@@ -1,0 +1,21 @@
+// Runs a parsed query on a data file with this thread's libchase session and
+// renders the answer as bytes (answer_format.h).  One session per daemon
+// thread, created on first use with the engine the mount asked for.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "chase/chase.h"
+#include "query_path.h"
+
+namespace chasefs {
+
+chase::Session *thread_session(chase::Status *error);
+
+// ENOENT for an absent key; EFBIG when a range answer would exceed
+// max_answer (the caller should add a limit or use the ioctl).
+chase::Status run_query(const chase::DataFile &file, const Query &q, size_t max_answer,
+                        std::string *answer);
+
+}  // namespace chasefs
