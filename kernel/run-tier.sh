@@ -1,0 +1,93 @@
+#!/bin/bash
+# The kernel VM tier, in one command:
+#
+#   kernel/run-tier.sh [--debug] [--skip-build]
+#
+# 1. builds the patched kernel if needed (kernel/build-kernel.sh; the tree
+#    lives in $CHASE_KERNEL_DIR, default /var/cache/chasefs/kernel);
+# 2. builds the VM test program, the kernel-target storage functions and
+#    the test data in $CHASE_VM_BUILD (default <repo>/build-kernel/vm);
+# 3. boots the kernel under QEMU twice, with the data disk as an emulated
+#    NVMe device and as virtio-blk, and runs the tests inside;
+# 4. writes the counts to $CHASE_VM_BUILD/counts.txt and exits non-zero if
+#    any test failed in either run.
+#
+# --debug uses the debug kernel (KASAN, lockdep; kernel/config/debug.config):
+# any report from them fails the run.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=${CHASE_VM_BUILD:-$repo/build-kernel/vm}
+debug=
+skip_build=
+for a in "$@"; do
+	case $a in
+	--debug) debug=--debug ;;
+	--skip-build) skip_build=1 ;;
+	*) echo "usage: $0 [--debug] [--skip-build]" >&2; exit 2 ;;
+	esac
+done
+
+log() { echo "run-tier: $*" >&2; }
+t0=$(date +%s)
+
+if [[ -z $skip_build ]]; then
+	kernel=$("$here/build-kernel.sh" $debug | tail -1)
+else
+	kernel=${CHASE_KERNEL_DIR:-/var/cache/chasefs/kernel}/build${debug:+-debug}/arch/x86/boot/bzImage
+fi
+[[ -f $kernel ]] || { log "no kernel at $kernel"; exit 1; }
+log "kernel $kernel ($(($(date +%s) - t0)) s)"
+
+# ---- user-space pieces, built straight with the compilers so the tier does
+# not depend on the state of the rest of the CMake tree ----
+mkdir -p "$out/obj" "$out/data"
+cflags=(-O2 -g -Wall -Wno-unused-function -I"$repo/bpf/include")
+natives=()
+for src in "$repo"/bpf/bptree_get.bpf.c "$repo"/bpf/bptree_range.bpf.c "$repo"/bpf/bptree_agg.bpf.c; do
+	fn=$(basename "$src" .bpf.c)
+	clang -target bpf -O2 -g -Wall -Wno-unused-function -DCHASE_TARGET_KERNEL \
+		-I"$repo/bpf/include" -I/usr/include/x86_64-linux-gnu \
+		-c "$src" -o "$out/obj/$fn.kernel.bpf.o"
+	gcc "${cflags[@]}" -DCHASE_TARGET_NATIVE -x c -c "$src" -o "$out/obj/$fn.native.o"
+	natives+=("$out/obj/$fn.native.o")
+done
+gcc "${cflags[@]}" -o "$out/chase-vmtest" "$here/tests/vmtest.c" "${natives[@]}" -lbpf -luring
+
+# chase-mkindex: the sources its CMake target lists.
+mk_src=$(sed -n '/add_library(chase_mkindex_lib/,/)/p' "$repo/mount-tools/CMakeLists.txt" |
+	grep -o '[a-z_]*\.cc' | sed "s|^|$repo/mount-tools/|")
+if [[ ! -x $out/chase-mkindex || -n $(find "$repo/mount-tools" -newer "$out/chase-mkindex" -name '*.[ch]*') ]]; then
+	log "building chase-mkindex"
+	# shellcheck disable=SC2086
+	g++ -std=c++20 -O2 -I"$repo/mount-tools" -I"$repo/bpf/include" -o "$out/chase-mkindex" \
+		$mk_src "$repo/mount-tools/chase_mkindex.cc" -lz
+fi
+for depth in 1 2 3; do
+	[[ -f $out/data/bpt$depth.db ]] ||
+		"$out/chase-mkindex" --levels $depth --stride 3 "$out/data/bpt$depth.db" >/dev/null
+done
+
+cat >"$out/tests.sh" <<'EOF'
+dev=${CHASE_DISK#/dev/}
+chase-vmtest "$CHASE_DATA" /chase "$dev"
+EOF
+
+status=0
+: >"$out/counts.txt"
+for attach in nvme virtio; do
+	files=()
+	for o in "$out"/obj/*.kernel.bpf.o; do files+=(-f "$o"); done
+	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" "${files[@]}" \
+		-d "$out/data" -a $attach -t "${CHASE_VM_TIMEOUT:-900}" -l "$out/console-$attach.log"; then
+		:
+	else
+		status=1
+	fi
+	tr -d '\r' <"$out/console-$attach.log" | grep -ao 'CHASE-COUNT .*' >>"$out/counts.txt" || true
+done
+log "counts per lookup ($out/counts.txt):"
+cat "$out/counts.txt" >&2
+log "done in $(($(date +%s) - t0)) s, status $status"
+exit $status

@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * chase-vmtest: the kernel engine's tests, run inside the VM.
+ *
+ *   chase-vmtest DIR OBJDIR DEVNAME
+ *
+ * DIR holds the data files (bpt1.db .. bpt3.db made by chase-mkindex with
+ * --levels N --stride 3, so key k exists iff k % 3 == 0 and k < 3 * 31^N,
+ * and its value is k in decimal).  OBJDIR holds the kernel-target objects
+ * (<fn>.kernel.bpf.o).  DEVNAME is the disk's name in /sys/block, for the
+ * device-read counts.
+ *
+ * Every answer of the kernel engine (one pread on the tagged O_DIRECT fd)
+ * is compared byte for byte, scratch and return code, with the user-space
+ * oracle: the same storage function compiled natively, driven by a pread
+ * loop that follows the engine rules of bpf/include/chase/abi.h.  That
+ * loop is also the baseline for the counts.
+ *
+ * Output: one "CHASE-TEST name PASS|FAIL detail" line per test and
+ * "CHASE-COUNT ..." lines; exit status 1 if anything failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <liburing.h>
+
+#include "chase/abi.h"
+#include "chase/bptree.h"
+
+/* From the patched kernel's <linux/chase.h>. */
+#define CHASE_PROG_TYPE 64
+#define F_CHASE_ATTACH (1024 + 128)
+struct chase_attach {
+	__s32 prog_fd;
+	__u32 hop_cap;
+	__u32 flags;
+	__u32 pad;
+};
+
+int chase_native_bptree_get(struct chase_ctx *ctx);
+int chase_native_bptree_range(struct chase_ctx *ctx);
+int chase_native_bptree_agg(struct chase_ctx *ctx);
+
+static int failed;
+static const char *datadir, *objdir, *devname;
+
+static void report(const char *name, int ok, const char *fmt, ...)
+{
+	char detail[512] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	printf("CHASE-TEST %s %s %s\n", name, ok ? "PASS" : "FAIL", detail);
+	fflush(stdout);
+	if (!ok)
+		failed = 1;
+}
+
+/* ---- the oracle: native function + pread loop ---------------------------- */
+
+struct counts {
+	uint64_t lookups, syscalls, hops;
+};
+
+static uint8_t *alloc_block(void)
+{
+	void *p;
+
+	if (posix_memalign(&p, 4096, CHASE_BLOCK_SIZE))
+		abort();
+	memset(p, 0, CHASE_BLOCK_SIZE);
+	return p;
+}
+
+/* Run one chain in user space; CHASE_DONE or -errno, like the kernel. */
+static int oracle_run(int fd, int (*fn)(struct chase_ctx *), uint8_t *scratch, unsigned hop_cap,
+		      struct counts *cnt)
+{
+	static uint8_t *block;
+	struct chase_hop hop;
+	struct chase_ctx ctx = { 0 };
+	uint64_t next_off[CHASE_MAX_FANOUT], round_off[CHASE_MAX_FANOUT];
+	uint32_t next_len[CHASE_MAX_FANOUT], round_len[CHASE_MAX_FANOUT];
+	unsigned n_next = 0, hops = 0, too_many = 0;
+	int end = 0;
+	struct stat st;
+
+	if (!block)
+		block = alloc_block();
+	ctx.block = block;
+	ctx.scratch = scratch;
+	ctx.hop = &hop;
+
+#define CALL_AND_COLLECT()                                                             \
+	do {                                                                           \
+		int r_ = fn(&ctx);                                                     \
+		if (r_ < 0) {                                                          \
+			if (end >= 0)                                                  \
+				end = r_;                                              \
+		} else if (r_ == CHASE_DONE) {                                         \
+			if (end == 0)                                                  \
+				end = CHASE_DONE;                                      \
+		} else if (r_ != CHASE_CONTINUE) {                                     \
+			if (end >= 0)                                                  \
+				end = -EPROTO;                                         \
+		} else if (hop.n_next > CHASE_MAX_FANOUT) {                            \
+			if (end >= 0)                                                  \
+				end = -E2BIG;                                          \
+		} else {                                                               \
+			for (unsigned i_ = 0; i_ < hop.n_next; i_++) {                 \
+				if (hop.next_off[i_] >= hop.file_size) {               \
+					if (end >= 0)                                  \
+						end = -ERANGE;                         \
+					break;                                         \
+				}                                                      \
+				if (n_next == CHASE_MAX_FANOUT) {                      \
+					too_many = 1;                                  \
+					break;                                         \
+				}                                                      \
+				next_off[n_next] = hop.next_off[i_];                   \
+				next_len[n_next++] = hop.next_len[i_];                 \
+			}                                                              \
+		}                                                                      \
+	} while (0)
+
+	fstat(fd, &st);
+	memset(&hop, 0, sizeof(hop));
+	memset(block, 0, CHASE_BLOCK_SIZE);
+	hop.file_size = st.st_size;
+	CALL_AND_COLLECT();
+	for (;;) {
+		unsigned n_round;
+
+		if (end)
+			return end;
+		if (!n_next)
+			return -EPROTO;
+		if (too_many)
+			return -E2BIG;
+		if (hops + n_next > hop_cap)
+			return -ELOOP;
+		n_round = n_next;
+		memcpy(round_off, next_off, sizeof(round_off));
+		memcpy(round_len, next_len, sizeof(round_len));
+		n_next = 0;
+		for (unsigned i = 0; i < n_round; i++) {
+			uint64_t pos = round_off[i] & ~(uint64_t)(CHASE_IO_ALIGN - 1);
+			uint64_t want = round_off[i] - pos + (round_len[i] ? round_len[i] : CHASE_BLOCK_SIZE);
+			uint32_t len = want > CHASE_BLOCK_SIZE ? CHASE_BLOCK_SIZE
+							       : (want + CHASE_IO_ALIGN - 1) & ~(CHASE_IO_ALIGN - 1);
+			ssize_t got = pread(fd, block, len, pos);
+
+			if (cnt)
+				cnt->syscalls++;
+			if (got < 0)
+				return -errno;
+			if (got < CHASE_BLOCK_SIZE)
+				memset(block + got, 0, CHASE_BLOCK_SIZE - got);
+			hops++;
+			if (cnt)
+				cnt->hops++;
+			fstat(fd, &st);
+			memset(&hop, 0, sizeof(hop));
+			hop.offset = pos;
+			hop.len = got;
+			hop.hop = hops;
+			hop.file_size = st.st_size;
+			CALL_AND_COLLECT();
+		}
+	}
+#undef CALL_AND_COLLECT
+}
+
+/* ---- the kernel engine ------------------------------------------------------ */
+
+static int attach(int fd, int prog_fd, unsigned hop_cap)
+{
+	struct chase_attach a = { .prog_fd = prog_fd, .hop_cap = hop_cap };
+
+	return fcntl(fd, F_CHASE_ATTACH, &a) ? -errno : 0;
+}
+
+static int kernel_run(int fd, uint8_t *scratch, struct counts *cnt)
+{
+	ssize_t r = pread(fd, scratch, CHASE_SCRATCH_SIZE, 0);
+
+	if (cnt)
+		cnt->syscalls++;
+	if (r == CHASE_SCRATCH_SIZE)
+		return CHASE_DONE;
+	if (r < 0)
+		return -errno;
+	return -EIO;
+}
+
+static char libbpf_log[65536];
+static size_t libbpf_log_len;
+
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (libbpf_log_len < sizeof(libbpf_log) - 1)
+		libbpf_log_len += vsnprintf(libbpf_log + libbpf_log_len,
+					    sizeof(libbpf_log) - libbpf_log_len, fmt, ap);
+	if (libbpf_log_len >= sizeof(libbpf_log))
+		libbpf_log_len = sizeof(libbpf_log) - 1;
+	return 0;
+}
+
+/* Load <objdir>/<name>.kernel.bpf.o; the program's fd or -errno. */
+static int load_function(const char *name)
+{
+	char path[512];
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s.kernel.bpf.o", objdir, name);
+	libbpf_log_len = 0;
+	libbpf_log[0] = 0;
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return -errno;
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_type(prog, CHASE_PROG_TYPE);
+	err = bpf_object__load(obj);
+	if (err) {
+		fprintf(stderr, "load %s: %s\n%s\n", name, strerror(-err), libbpf_log);
+		return err;
+	}
+	prog = bpf_object__find_program_by_name(obj, name);
+	return prog ? bpf_program__fd(prog) : -ENOENT;
+}
+
+/* ---- raw programs -------------------------------------------------------------- */
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define LDX(sz, d, s, o) INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
+#define STX(sz, d, s, o) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+#define ST(sz, d, o, i) INSN(BPF_ST | BPF_MEM | (sz), d, 0, o, i)
+#define MOVI(d, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, i)
+#define MOVR(d, s) INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define ADDR(d, s) INSN(BPF_ALU64 | BPF_ADD | BPF_X, d, s, 0, 0)
+#define ANDI(d, i) INSN(BPF_ALU64 | BPF_AND | BPF_K, d, 0, 0, i)
+#define LSHI(d, i) INSN(BPF_ALU64 | BPF_LSH | BPF_K, d, 0, 0, i)
+#define JEQI(d, i, o) INSN(BPF_JMP | BPF_JEQ | BPF_K, d, 0, o, i)
+#define JNEI(d, i, o) INSN(BPF_JMP | BPF_JNE | BPF_K, d, 0, o, i)
+#define JA(o) INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
+#define CALL(f) INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/* ctx offsets and struct chase_hop offsets */
+#define CTX_BLOCK 0
+#define CTX_SCRATCH 8
+#define CTX_HOP 16
+#define HOP_OFFSET 0
+#define HOP_FILE_SIZE 8
+#define HOP_HOP 20
+#define HOP_N_NEXT 28
+#define HOP_NEXT_OFF 32
+
+static char verifier_log[1 << 16];
+
+static int load_raw(const struct bpf_insn *insns, size_t n, char *log, size_t logsz)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .log_buf = log, .log_size = logsz, .log_level = 1);
+	int fd;
+
+	log[0] = 0;
+	fd = bpf_prog_load(CHASE_PROG_TYPE, "raw", "GPL", insns, n, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The verifier's verdict: the last line of its log that is not a statistic. */
+static const char *last_line(char *log)
+{
+	char *end = log + strlen(log), *p;
+
+	for (;;) {
+		while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+			*--end = 0;
+		p = strrchr(log, '\n');
+		p = p ? p + 1 : log;
+		if (p == log || (strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
+				 strncmp(p, "stack depth", 11)))
+			return p;
+		end = p;
+	}
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+struct hostile {
+	const char *name;
+	const char *expect; /* substring of the verifier's log */
+	struct bpf_insn insns[16];
+	size_t n;
+};
+
+static void test_verifier(void)
+{
+	static const struct hostile cases[] = {
+		{ "oob-block-read", "invalid access to memory",
+		  { LDX(BPF_DW, 2, 1, CTX_BLOCK), LDX(BPF_B, 0, 2, 4096), EXIT() }, 3 },
+		{ "oob-scratch-write", "invalid access to memory",
+		  { LDX(BPF_DW, 2, 1, CTX_SCRATCH), ST(BPF_DW, 2, 4092, 0), MOVI(0, 1), EXIT() }, 4 },
+		{ "oob-hop-read", "invalid access to memory",
+		  { LDX(BPF_DW, 2, 1, CTX_HOP), LDX(BPF_W, 0, 2, 224), EXIT() }, 3 },
+		{ "unbounded-variable-offset", "unbounded min value",
+		  { LDX(BPF_DW, 2, 1, CTX_BLOCK), LDX(BPF_DW, 3, 2, 0), ADDR(2, 3), LDX(BPF_B, 0, 2, 0),
+		    EXIT() }, 5 },
+		{ "write-to-block", "cannot write into",
+		  { LDX(BPF_DW, 2, 1, CTX_BLOCK), ST(BPF_B, 2, 0, 1), MOVI(0, 1), EXIT() }, 4 },
+		{ "write-to-ctx", "stores into R1 ctx is not allowed",
+		  { ST(BPF_DW, 1, 0, 0), MOVI(0, 1), EXIT() }, 3 },
+		{ "narrow-ctx-read", "invalid bpf_context access",
+		  { LDX(BPF_W, 2, 1, CTX_BLOCK), MOVI(0, 1), EXIT() }, 3 },
+		{ "ctx-read-past-end", "invalid bpf_context access",
+		  { LDX(BPF_DW, 2, 1, 24), MOVI(0, 1), EXIT() }, 3 },
+		{ "pointer-leak-into-scratch", "leaks addr",
+		  { LDX(BPF_DW, 2, 1, CTX_BLOCK), LDX(BPF_DW, 3, 1, CTX_SCRATCH), STX(BPF_DW, 3, 2, 0),
+		    MOVI(0, 1), EXIT() }, 5 },
+		{ "stack-pointer-leak-into-hop", "leaks addr",
+		  { LDX(BPF_DW, 3, 1, CTX_HOP), MOVR(2, 10), STX(BPF_DW, 3, 2, HOP_NEXT_OFF),
+		    MOVI(0, 1), EXIT() }, 5 },
+		{ "unbounded-loop", "infinite loop detected",
+		  { LDX(BPF_DW, 3, 1, CTX_HOP), LDX(BPF_W, 2, 3, 16), JEQI(2, 0, 1), JA(-2), MOVI(0, 1),
+		    EXIT() }, 6 },
+		{ "write-into-ctx-pointer-field", "stores into R1 ctx is not allowed",
+		  { ST(BPF_DW, 1, CTX_SCRATCH, 0), MOVI(0, 1), EXIT() }, 3 },
+		{ "forbidden-helper-ktime", "unknown func",
+		  { CALL(BPF_FUNC_ktime_get_ns), MOVI(0, 1), EXIT() }, 3 },
+		{ "forbidden-helper-printk", "unknown func",
+		  { CALL(BPF_FUNC_trace_printk), MOVI(0, 1), EXIT() }, 3 },
+		{ "forbidden-helper-probe-read", "unknown func",
+		  { CALL(BPF_FUNC_probe_read_kernel), MOVI(0, 1), EXIT() }, 3 },
+		{ "no-return-value", "R0 !read_ok",
+		  { EXIT() }, 1 },
+	};
+	static const struct bpf_insn good[] = {
+		/* r0 = block[hop->len & 4095]; bounded by the mask: accepted */
+		LDX(BPF_DW, 2, 1, CTX_BLOCK), LDX(BPF_DW, 3, 1, CTX_HOP), LDX(BPF_W, 4, 3, 16),
+		ANDI(4, 4095), ADDR(2, 4), LDX(BPF_B, 0, 2, 0), MOVI(0, 1), EXIT(),
+	};
+	int fd;
+
+	fd = load_raw(good, N(good), verifier_log, sizeof(verifier_log));
+	report("verifier-accepts-bounded-program", fd >= 0, "%s",
+	       fd >= 0 ? "" : last_line(verifier_log));
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; i < N(cases); i++) {
+		char name[128];
+
+		fd = load_raw(cases[i].insns, cases[i].n, verifier_log, sizeof(verifier_log));
+		snprintf(name, sizeof(name), "verifier-refuses-%s", cases[i].name);
+		if (fd >= 0) {
+			close(fd);
+			report(name, 0, "loaded");
+			continue;
+		}
+		if (!strstr(verifier_log, cases[i].expect))
+			fprintf(stderr, "%s: verifier log:\n%s\n", name, verifier_log);
+		report(name, fd == -EACCES || fd == -EINVAL ? strstr(verifier_log, cases[i].expect) != NULL : 0,
+		       "errno=%d: %s", -fd, last_line(verifier_log));
+	}
+}
+
+/* ---- helpers for files ------------------------------------------------------------ */
+
+static int open_direct(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", datadir, name);
+	return open(path, O_RDONLY | O_DIRECT);
+}
+
+static uint64_t rng_state = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static uint64_t nkeys_of_depth(int depth)
+{
+	uint64_t n = 1;
+
+	while (depth--)
+		n *= 31;
+	return n;
+}
+
+/* Run one query on both engines; 1 if they agree (return code and scratch). */
+static int compare(int kfd, int ofd, int (*fn)(struct chase_ctx *), const void *query, size_t qlen,
+		   int *ret_out, uint8_t *answer_out, char *why, size_t whylen)
+{
+	uint8_t ks[CHASE_SCRATCH_SIZE], os[CHASE_SCRATCH_SIZE];
+	int kr, orr;
+
+	memset(ks, 0, sizeof(ks));
+	memcpy(ks, query, qlen);
+	memcpy(os, ks, sizeof(os));
+	kr = kernel_run(kfd, ks, NULL);
+	orr = oracle_run(ofd, fn, os, CHASE_DEFAULT_HOP_CAP, NULL);
+	if (ret_out)
+		*ret_out = kr;
+	if (answer_out)
+		memcpy(answer_out, ks, sizeof(ks));
+	if (kr != orr) {
+		snprintf(why, whylen, "kernel %d, oracle %d", kr, orr);
+		return 0;
+	}
+	if (kr == CHASE_DONE && memcmp(ks, os, sizeof(ks))) {
+		snprintf(why, whylen, "scratch differs");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- B+-tree tests ------------------------------------------------------------------ */
+
+static int prog_get, prog_range, prog_agg;
+
+static void test_bptree_get(int depth)
+{
+	char name[64], path[64], why[128] = "";
+	uint64_t nk = nkeys_of_depth(depth) * 3, tried = 0, found = 0, missing = 0;
+	int kfd, ofd, ok = 1;
+
+	snprintf(path, sizeof(path), "bpt%d.db", depth);
+	snprintf(name, sizeof(name), "bptree-get-depth%d", depth);
+	kfd = open_direct(path);
+	ofd = open_direct(path);
+	if (kfd < 0 || ofd < 0 || attach(kfd, prog_get, 0)) {
+		report(name, 0, "open/attach %s: %s", path, strerror(errno));
+		return;
+	}
+	for (uint64_t i = 0; i < 600 && ok; i++) {
+		struct bpt_get_scratch q = { .nkeys = 1 };
+		uint8_t ans[CHASE_SCRATCH_SIZE];
+		struct bpt_get_scratch *a = (void *)ans;
+		int r;
+
+		/* the edges, then random keys inside and just outside the range */
+		if (i < 6)
+			q.keys[0] = (uint64_t[]){ 0, 1, 3, nk - 3, nk - 2, nk }[i];
+		else
+			q.keys[0] = rnd() % (nk + 30);
+		ok = compare(kfd, ofd, chase_native_bptree_get, &q, sizeof(q), &r, ans, why,
+			     sizeof(why));
+		tried++;
+		if (!ok)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " key %llu",
+				 (unsigned long long)q.keys[0]);
+		else if (q.keys[0] % 3 == 0 && q.keys[0] < nk) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)q.keys[0]);
+			found++;
+			if (r != CHASE_DONE || !a->found[0] || strcmp((char *)a->values[0], want)) {
+				ok = 0;
+				snprintf(why, sizeof(why), "key %s: ret %d value '%.63s'", want, r,
+					 (char *)a->values[0]);
+			}
+		} else {
+			missing++;
+			if (r != -ENOENT) {
+				ok = 0;
+				snprintf(why, sizeof(why), "missing key %llu: ret %d",
+					 (unsigned long long)q.keys[0], r);
+			}
+		}
+	}
+	report(name, ok, "%llu lookups (%llu found, %llu missing) %s", (unsigned long long)tried,
+	       (unsigned long long)found, (unsigned long long)missing, ok ? "" : why);
+
+	/* batches of 32 keys, some missing */
+	snprintf(name, sizeof(name), "bptree-get-batch-depth%d", depth);
+	ok = 1;
+	for (int b = 0; b < 40 && ok; b++) {
+		struct bpt_get_scratch q = { .nkeys = 1 + rnd() % BPT_GET_MAX };
+
+		for (unsigned k = 0; k < q.nkeys; k++)
+			q.keys[k] = rnd() % (nk + 30);
+		ok = compare(kfd, ofd, chase_native_bptree_get, &q, sizeof(q), NULL, NULL, why,
+			     sizeof(why));
+	}
+	report(name, ok, "40 batches %s", ok ? "" : why);
+	close(kfd);
+	close(ofd);
+}
+
+static void test_bptree_scans(int depth)
+{
+	char name[64], path[64], why[128] = "";
+	uint64_t nk = nkeys_of_depth(depth) * 3;
+	int kfd, ofd, ok = 1, afd, aofd;
+
+	snprintf(path, sizeof(path), "bpt%d.db", depth);
+	kfd = open_direct(path);
+	ofd = open_direct(path);
+	afd = open_direct(path);
+	aofd = open_direct(path);
+	if (kfd < 0 || ofd < 0 || afd < 0 || attach(kfd, prog_range, 0) || attach(afd, prog_agg, 0)) {
+		report("bptree-scan-open", 0, "%s: %s", path, strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 60 && ok; i++) {
+		struct bpt_range_scratch q = { 0 };
+		uint64_t lo = rnd() % (nk + 10);
+
+		q.scan.lo = lo;
+		q.scan.hi = lo + rnd() % 200;
+		q.limit = 1 + rnd() % BPT_SCAN_MAX;
+		ok = compare(kfd, ofd, chase_native_bptree_range, &q, sizeof(q), NULL, NULL, why,
+			     sizeof(why));
+	}
+	snprintf(name, sizeof(name), "bptree-range-depth%d", depth);
+	report(name, ok, "60 ranges %s", ok ? "" : why);
+
+	ok = 1;
+	for (int i = 0; i < 60 && ok; i++) {
+		struct bpt_agg_scratch q = { 0 };
+		uint64_t lo = rnd() % (nk + 10);
+
+		q.scan.lo = lo;
+		q.scan.hi = lo + rnd() % 300;
+		q.op = rnd() % (BPT_F_GT + 1);
+		q.need_values = q.op != BPT_F_NONE || (rnd() & 1);
+		q.arg = lo + rnd() % 300;
+		ok = compare(afd, aofd, chase_native_bptree_agg, &q, sizeof(q), NULL, NULL, why,
+			     sizeof(why));
+	}
+	snprintf(name, sizeof(name), "bptree-agg-depth%d", depth);
+	report(name, ok, "60 aggregates %s", ok ? "" : why);
+	close(kfd);
+	close(ofd);
+	close(afd);
+	close(aofd);
+}
+
+/* preadv with two halves and an io_uring read give the pread answer. */
+static void test_read_paths(void)
+{
+	struct bpt_get_scratch q = { .nkeys = 1, .keys = { 300 } };
+	uint8_t a[CHASE_SCRATCH_SIZE], b[CHASE_SCRATCH_SIZE], c[CHASE_SCRATCH_SIZE];
+	struct iovec iov[2] = { { b, 2048 }, { b + 2048, 2048 } };
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	int fd = open_direct("bpt2.db"), ok;
+	ssize_t r;
+
+	if (fd < 0 || attach(fd, prog_get, 0)) {
+		report("read-paths", 0, "open/attach: %s", strerror(errno));
+		return;
+	}
+	memset(a, 0, sizeof(a));
+	memcpy(a, &q, sizeof(q));
+	memcpy(b, a, sizeof(a));
+	memcpy(c, a, sizeof(a));
+	ok = kernel_run(fd, a, NULL) == CHASE_DONE && !strcmp((char *)((struct bpt_get_scratch *)a)->values[0], "300");
+	report("read-pread", ok, "");
+	r = preadv(fd, iov, 2, 0);
+	report("read-preadv", r == CHASE_SCRATCH_SIZE && !memcmp(a, b, sizeof(a)), "ret %zd", r);
+	if (io_uring_queue_init(4, &ring, 0)) {
+		report("read-io-uring", 0, "io_uring_queue_init: %s", strerror(errno));
+	} else {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		io_uring_prep_read(sqe, fd, c, CHASE_SCRATCH_SIZE, 0);
+		io_uring_submit(&ring);
+		r = io_uring_wait_cqe(&ring, &cqe) ? -1 : cqe->res;
+		report("read-io-uring", r == CHASE_SCRATCH_SIZE && !memcmp(a, c, sizeof(a)), "res %zd", r);
+		io_uring_queue_exit(&ring);
+	}
+	close(fd);
+}
+
+/* The tag's own errors, and detaching. */
+static void test_attach_errors(void)
+{
+	char path[512];
+	uint8_t buf[CHASE_SCRATCH_SIZE];
+	int fd, bfd, r;
+
+	snprintf(path, sizeof(path), "%s/bpt1.db", datadir);
+	bfd = open(path, O_RDONLY);
+	r = attach(bfd, prog_get, 0);
+	report("attach-needs-odirect", r == -EINVAL, "got %d", r);
+	close(bfd);
+	fd = open_direct("bpt1.db");
+	r = attach(fd, 12345, 0);
+	report("attach-bad-prog-fd", r == -EBADF, "got %d", r);
+	r = attach(fd, fd, 0);
+	report("attach-not-a-prog", r == -EINVAL, "got %d", r);
+	r = attach(fd, prog_get, CHASE_DEFAULT_HOP_CAP * 1000);
+	report("attach-hop-cap-too-big", r == -EINVAL, "got %d", r);
+	{
+		struct chase_attach a = { .prog_fd = prog_get, .flags = 1 };
+
+		r = fcntl(fd, F_CHASE_ATTACH, &a) ? -errno : 0;
+		report("attach-unknown-flags", r == -EINVAL, "got %d", r);
+		r = fcntl(fd, F_CHASE_ATTACH, (void *)8) ? -errno : 0;
+		report("attach-bad-pointer", r == -EFAULT, "got %d", r);
+	}
+	r = attach(fd, prog_get, 0);
+	report("attach", r == 0, "got %d", r);
+	memset(buf, 0, sizeof(buf));
+	r = pread(fd, buf, 512, 0) < 0 ? -errno : 0;
+	report("tagged-read-wrong-size", r == -EINVAL, "got %d", r);
+	r = pread(fd, buf, sizeof(buf), 4096) < 0 ? -errno : 0;
+	report("tagged-read-nonzero-offset", r == -EINVAL, "got %d", r);
+	{
+		struct bpt_get_scratch *q = (void *)buf;
+
+		memset(buf, 0, sizeof(buf));
+		q->nkeys = 0;
+		r = kernel_run(fd, buf, NULL);
+		report("function-error-passes-through", r == -EINVAL, "nkeys 0 -> %d", r);
+	}
+	r = attach(fd, -1, 0);
+	{
+		struct bpt_super *s = (void *)buf;
+		ssize_t n;
+
+		r = r ? r : ((n = pread(fd, buf, sizeof(buf), 0)) == sizeof(buf) ? 0 : -EIO);
+		report("detach-reads-file-data", r == 0 && s->magic == BPT_MAGIC, "got %d", r);
+	}
+	close(fd);
+}
+
+/* Programs that misbehave at run time end with the documented errors. */
+static void test_runtime_errors(void)
+{
+	/* r6 = hop; on hop 0 set next as below; later hops like the comment */
+	static const struct bpf_insn erange[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), LDX(BPF_DW, 2, 6, HOP_FILE_SIZE),
+		STX(BPF_DW, 6, 2, HOP_NEXT_OFF), ST(BPF_W, 6, HOP_N_NEXT, 1), MOVI(0, 0), EXIT(),
+	};
+	static const struct bpf_insn e2big[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), ST(BPF_W, 6, HOP_N_NEXT, 17), MOVI(0, 0), EXIT(),
+	};
+	static const struct bpf_insn eproto_none[] = { MOVI(0, 0), EXIT() };
+	static const struct bpf_insn eproto_ret[] = { MOVI(0, 7), EXIT() };
+	static const struct bpf_insn own_errno[] = { MOVI(0, -EUCLEAN), EXIT() };
+	/* runaway: always ask for offset 0 again */
+	static const struct bpf_insn runaway[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), ST(BPF_DW, 6, HOP_NEXT_OFF, 0), ST(BPF_W, 6, HOP_N_NEXT, 1),
+		MOVI(0, 0), EXIT(),
+	};
+	/* fan-out: hop 0 asks for 8192, 0, 4096; hop h stores (offset, block[0])
+	 * at scratch[16 * h]; hop 3 says done */
+	static const struct bpf_insn fanout[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), LDX(BPF_DW, 7, 1, CTX_SCRATCH), LDX(BPF_DW, 8, 1, CTX_BLOCK),
+		LDX(BPF_W, 2, 6, HOP_HOP), JNEI(2, 0, 6),
+		ST(BPF_DW, 6, HOP_NEXT_OFF, 8192), ST(BPF_DW, 6, HOP_NEXT_OFF + 8, 0),
+		ST(BPF_DW, 6, HOP_NEXT_OFF + 16, 4096), ST(BPF_W, 6, HOP_N_NEXT, 3), MOVI(0, 0), EXIT(),
+		MOVR(3, 2), ANDI(3, 15), LSHI(3, 4), MOVR(4, 7), ADDR(4, 3),
+		LDX(BPF_DW, 5, 6, HOP_OFFSET), STX(BPF_DW, 4, 5, 0), LDX(BPF_DW, 5, 8, 0), STX(BPF_DW, 4, 5, 8),
+		MOVI(0, 0), JNEI(2, 3, 1), MOVI(0, 1), EXIT(),
+	};
+	static const struct {
+		const char *name;
+		const struct bpf_insn *insns;
+		size_t n;
+		unsigned cap;
+		int want;
+	} cases[] = {
+		{ "next-offset-outside-file", erange, N(erange), 0, -ERANGE },
+		{ "fan-out-over-16", e2big, N(e2big), 0, -E2BIG },
+		{ "continue-without-read", eproto_none, N(eproto_none), 0, -EPROTO },
+		{ "bad-return-value", eproto_ret, N(eproto_ret), 0, -EPROTO },
+		{ "function-errno", own_errno, N(own_errno), 0, -EUCLEAN },
+		{ "runaway-default-cap", runaway, N(runaway), 0, -ELOOP },
+		{ "runaway-cap-5", runaway, N(runaway), 5, -ELOOP },
+	};
+	uint8_t buf[CHASE_SCRATCH_SIZE];
+
+	for (size_t i = 0; i < N(cases); i++) {
+		char name[96];
+		int pfd = load_raw(cases[i].insns, cases[i].n, verifier_log, sizeof(verifier_log));
+		int fd = open_direct("bpt1.db"), r;
+
+		snprintf(name, sizeof(name), "runtime-%s", cases[i].name);
+		if (pfd < 0 || fd < 0 || attach(fd, pfd, cases[i].cap)) {
+			report(name, 0, "setup: %d %s", pfd, last_line(verifier_log));
+			continue;
+		}
+		memset(buf, 0, sizeof(buf));
+		r = kernel_run(fd, buf, NULL);
+		report(name, r == cases[i].want, "want %d got %d", cases[i].want, r);
+		close(fd);
+		close(pfd);
+	}
+
+	{
+		char path[512];
+		uint64_t *blk = NULL, *s = (void *)buf;
+		int pfd = load_raw(fanout, N(fanout), verifier_log, sizeof(verifier_log)), fd, r, ok;
+
+		snprintf(path, sizeof(path), "%s/fan.dat", datadir);
+		if (posix_memalign((void **)&blk, 4096, 3 * 4096))
+			abort();
+		memset(blk, 0, 3 * 4096);
+		for (int b = 0; b < 3; b++)
+			blk[b * 512] = 0xfa00 + b;
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+		r = (fd >= 0 && pwrite(fd, blk, 3 * 4096, 0) == 3 * 4096 && !fsync(fd)) ? 0 : -1;
+		if (fd >= 0)
+			close(fd);
+		fd = open(path, O_RDONLY | O_DIRECT);
+		if (pfd < 0 || r || fd < 0 || attach(fd, pfd, 0)) {
+			report("runtime-fan-out-order", 0, "setup: %d %s", pfd, last_line(verifier_log));
+		} else {
+			memset(buf, 0, sizeof(buf));
+			r = kernel_run(fd, buf, NULL);
+			ok = r == CHASE_DONE && s[2] == 8192 && s[3] == 0xfa02 && s[4] == 0 &&
+			     s[5] == 0xfa00 && s[6] == 4096 && s[7] == 0xfa01;
+			report("runtime-fan-out-order", ok, "ret %d: %llx@%llu %llx@%llu %llx@%llu", r,
+			       (unsigned long long)s[3], (unsigned long long)s[2],
+			       (unsigned long long)s[5], (unsigned long long)s[4],
+			       (unsigned long long)s[7], (unsigned long long)s[6]);
+		}
+		if (fd >= 0)
+			close(fd);
+		if (pfd >= 0)
+			close(pfd);
+		free(blk);
+	}
+}
+
+/* A corrupt tree ends with the function's EUCLEAN on both engines. */
+static void test_corrupt(void)
+{
+	char src[512], dst[512], why[128] = "";
+	static uint8_t buf[1 << 20] __attribute__((aligned(4096)));
+	int in, out, kfd, ofd, ok = 1, r = 0, errs = 0;
+	ssize_t n;
+
+	snprintf(src, sizeof(src), "%s/bpt2.db", datadir);
+	snprintf(dst, sizeof(dst), "%s/corrupt.db", datadir);
+	in = open(src, O_RDONLY);
+	out = open(dst, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			break;
+	/* the root's type field: neither inner nor leaf */
+	if (out >= 0)
+		pwrite(out, "\x07\0\0\0\0\0\0\0", 8, BPT_ROOT_OFF + BPT_OFF_TYPE);
+	if (out >= 0)
+		fsync(out);
+	close(in);
+	close(out);
+	kfd = open(dst, O_RDONLY | O_DIRECT);
+	ofd = open(dst, O_RDONLY | O_DIRECT);
+	if (kfd < 0 || ofd < 0 || attach(kfd, prog_get, 0)) {
+		report("corrupt-tree", 0, "setup: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < 50 && ok; i++) {
+		struct bpt_get_scratch q = { .nkeys = 1, .keys = { rnd() % 3000 } };
+
+		ok = compare(kfd, ofd, chase_native_bptree_get, &q, sizeof(q), &r, NULL, why, sizeof(why));
+		errs += r == -EUCLEAN;
+	}
+	report("corrupt-tree", ok && errs == 50, "%d of 50 EUCLEAN %s", errs, why);
+	close(kfd);
+	close(ofd);
+	unlink(dst);
+}
+
+/*
+ * Chains while another process truncates, punches holes in, appends to and
+ * rewrites the file, and a third fills freed blocks with a marker.  Every
+ * answer must be the right value or a clean error; a value that is neither
+ * the right one nor zeroes (a hole) would be stale data.
+ */
+static void test_concurrency(void)
+{
+	char src[512], path[512], junk[512];
+	static uint8_t orig[4 << 20] __attribute__((aligned(4096)));
+	int in, fd, kfd;
+	ssize_t size;
+	pid_t writer, filler;
+	unsigned good = 0, zero = 0, errs = 0, bad = 0, lookups = 0;
+	char why[160] = "";
+
+	snprintf(src, sizeof(src), "%s/bpt2.db", datadir);
+	snprintf(path, sizeof(path), "%s/busy.db", datadir);
+	snprintf(junk, sizeof(junk), "%s/junk", datadir);
+	in = open(src, O_RDONLY);
+	size = in >= 0 ? read(in, orig, sizeof(orig)) : -1;
+	close(in);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (size <= 0 || fd < 0 || pwrite(fd, orig, size, 0) != size) {
+		report("concurrent-modification", 0, "setup failed");
+		return;
+	}
+	fsync(fd);
+	close(fd);
+
+	writer = fork();
+	if (writer == 0) {
+		int w = open(path, O_RDWR);
+
+		for (unsigned i = 0;; i++) {
+			off_t at = (rnd() % (size / 4096)) * 4096;
+
+			switch (i % 4) {
+			case 0:
+				ftruncate(w, at);
+				break;
+			case 1:
+				fallocate(w, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, at, 8192);
+				break;
+			case 2:
+				pwrite(w, "appended garbage", 16, size);
+				break;
+			case 3:
+				break;
+			}
+			usleep(rnd() % 3000);
+			pwrite(w, orig, size, 0);
+			ftruncate(w, size);
+			usleep(rnd() % 3000);
+		}
+	}
+	filler = fork();
+	if (filler == 0) {
+		static uint8_t mark[65536];
+
+		memset(mark, 'S', sizeof(mark));
+		for (;;) {
+			int j = open(junk, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+			for (int k = 0; k < 16; k++)
+				write(j, mark, sizeof(mark));
+			fsync(j);
+			close(j);
+			unlink(junk);
+		}
+	}
+	kfd = open(path, O_RDONLY | O_DIRECT);
+	if (kfd < 0 || attach(kfd, prog_get, 0)) {
+		report("concurrent-modification", 0, "attach: %s", strerror(errno));
+	} else {
+		for (lookups = 0; lookups < 1500; lookups++) {
+			struct bpt_get_scratch q = { .nkeys = 1, .keys = { (rnd() % 961) * 3 } };
+			uint8_t ans[CHASE_SCRATCH_SIZE];
+			struct bpt_get_scratch *a = (void *)ans;
+			char want[32];
+			int r;
+
+			memset(ans, 0, sizeof(ans));
+			memcpy(ans, &q, sizeof(q));
+			r = kernel_run(kfd, ans, NULL);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)q.keys[0]);
+			if (r == CHASE_DONE && !strcmp((char *)a->values[0], want)) {
+				good++;
+			} else if (r == CHASE_DONE && a->values[0][0] == 0) {
+				zero++;
+			} else if (r == -ENOENT || r == -EUCLEAN || r == -ERANGE || r == -EPROTO ||
+				   r == -ELOOP || r == -E2BIG || r == -EINVAL) {
+				errs++;
+			} else {
+				if (!bad)
+					snprintf(why, sizeof(why), "key %s: ret %d value '%.40s'", want, r,
+						 (char *)a->values[0]);
+				bad++;
+			}
+		}
+		close(kfd);
+	}
+	kill(writer, SIGKILL);
+	kill(filler, SIGKILL);
+	waitpid(writer, NULL, 0);
+	waitpid(filler, NULL, 0);
+	unlink(path);
+	unlink(junk);
+	report("concurrent-modification", bad == 0 && good > 0,
+	       "%u lookups: %u right, %u zero (hole), %u clean errors, %u bad %s", lookups, good, zero,
+	       errs, bad, why);
+}
+
+/* ---- counts ------------------------------------------------------------------------ */
+
+static uint64_t device_reads(void)
+{
+	char path[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", devname);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static uint64_t chase_stat(const char *key)
+{
+	char line[256];
+	unsigned long long v = 0, found = ~0ull;
+	FILE *f = fopen("/proc/chase_stats", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char k[64];
+
+		if (sscanf(line, "%63s %llu", k, &v) == 2 && !strcmp(k, key))
+			found = v;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void count_depth(int depth)
+{
+	char path[64];
+	uint64_t nk = nkeys_of_depth(depth), n = 200;
+	struct counts kc = { 0 }, oc = { 0 };
+	uint64_t d0, d1, d2, f0, f1, h0, h1;
+	int kfd, ofd, ok = 1;
+
+	snprintf(path, sizeof(path), "bpt%d.db", depth);
+	kfd = open_direct(path);
+	ofd = open_direct(path);
+	if (kfd < 0 || ofd < 0 || attach(kfd, prog_get, 0)) {
+		report("counts", 0, "open %s", path);
+		return;
+	}
+	/* warm the extent cache: the counts are about steady state */
+	for (int i = 0; i < 20; i++) {
+		uint8_t s[CHASE_SCRATCH_SIZE] = { 0 };
+		struct bpt_get_scratch *q = (void *)s;
+
+		q->nkeys = 1;
+		q->keys[0] = (rnd() % nk) * 3;
+		kernel_run(kfd, s, NULL);
+		oracle_run(ofd, chase_native_bptree_get, s, CHASE_DEFAULT_HOP_CAP, NULL);
+	}
+	d0 = device_reads();
+	f0 = chase_stat("fs_reads");
+	h0 = chase_stat("hops");
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t s[CHASE_SCRATCH_SIZE] = { 0 };
+		struct bpt_get_scratch *q = (void *)s;
+
+		q->nkeys = 1;
+		q->keys[0] = (rnd() % nk) * 3;
+		ok &= kernel_run(kfd, s, &kc) == CHASE_DONE;
+	}
+	d1 = device_reads();
+	f1 = chase_stat("fs_reads");
+	h1 = chase_stat("hops");
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t s[CHASE_SCRATCH_SIZE] = { 0 };
+		struct bpt_get_scratch *q = (void *)s;
+
+		q->nkeys = 1;
+		q->keys[0] = (rnd() % nk) * 3;
+		ok &= oracle_run(ofd, chase_native_bptree_get, s, CHASE_DEFAULT_HOP_CAP, &oc) == CHASE_DONE;
+	}
+	d2 = device_reads();
+	printf("CHASE-COUNT engine=kernel disk=%s depth=%d lookups=%llu crossings=%.2f fs_read_paths=%.2f device_reads=%.2f hops=%.2f\n",
+	       devname, depth, (unsigned long long)n, (double)kc.syscalls / n,
+	       f0 == ~0ull ? -1.0 : (double)(f1 - f0) / n, (double)(d1 - d0) / n,
+	       h0 == ~0ull ? -1.0 : (double)(h1 - h0) / n);
+	printf("CHASE-COUNT engine=pread disk=%s depth=%d lookups=%llu crossings=%.2f fs_read_paths=%.2f device_reads=%.2f hops=%.2f\n",
+	       devname, depth, (unsigned long long)n, (double)oc.syscalls / n,
+	       (double)oc.syscalls / n, (double)(d2 - d1) / n, (double)oc.hops / n);
+	/* one lookup reads depth nodes and one value block */
+	report(depth == 1 ? "counts-depth1" : depth == 2 ? "counts-depth2" : "counts-depth3",
+	       ok && kc.syscalls == n && d1 - d0 == n * (depth + 1) && d2 - d1 == n * (depth + 1),
+	       "kernel: %llu crossings %llu device reads; pread: %llu crossings %llu device reads",
+	       (unsigned long long)kc.syscalls, (unsigned long long)(d1 - d0),
+	       (unsigned long long)oc.syscalls, (unsigned long long)(d2 - d1));
+	close(kfd);
+	close(ofd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: chase-vmtest DATADIR OBJDIR DEVNAME\n");
+		return 2;
+	}
+	datadir = argv[1];
+	objdir = argv[2];
+	devname = argv[3];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	libbpf_set_print(capture_print);
+
+	test_verifier();
+	prog_get = load_function("bptree_get");
+	prog_range = load_function("bptree_range");
+	prog_agg = load_function("bptree_agg");
+	report("load-bptree_get", prog_get >= 0, "%d", prog_get);
+	report("load-bptree_range", prog_range >= 0, "%d", prog_range);
+	report("load-bptree_agg", prog_agg >= 0, "%d", prog_agg);
+	if (prog_get < 0 || prog_range < 0 || prog_agg < 0)
+		return 1;
+	test_attach_errors();
+	test_read_paths();
+	for (int depth = 1; depth <= 3; depth++) {
+		test_bptree_get(depth);
+		test_bptree_scans(depth);
+	}
+	test_runtime_errors();
+	test_corrupt();
+	test_concurrency();
+	for (int depth = 1; depth <= 3; depth++)
+		count_depth(depth);
+	return failed;
+}
