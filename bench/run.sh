@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# One benchmark run: builds (or reuses) B+-tree files of depths 1..5 under
+# /var/tmp/chasefs-bench, measures every method on the same file, repeats,
+# and writes bench/report/REPORT.md (+ lookups.png) from the medians.
+#
+#   bench/run.sh [--depths 1-3|1,3,5] [--quick] [--reps N] [--seconds S]
+#                [--data DIR] [--build DIR]
+#
+# Methods per depth (each a fresh bench_lib process, page cache dropped
+# before each):
+#   raw x1, raw x32      4 KiB random O_DIRECT reads with io_uring (device rate)
+#   pread x1             application lookup, one O_DIRECT pread per hop (XRP's read())
+#   uring x1             the same with io_uring at queue depth 1
+#   syscall, native      libchase engines at 1, 8, 32, 64 chains in flight
+# Repetitions are the outer loop, so slow phases of a shared machine spread
+# over every method instead of hitting one.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+depths=""
+reps=5
+seconds=2
+quick=0
+data=/var/tmp/chasefs-bench
+build=$root/build-bench
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --depths) depths=$2; shift 2 ;;
+        --quick) quick=1; shift ;;
+        --reps) reps=$2; shift 2 ;;
+        --seconds) seconds=$2; shift 2 ;;
+        --data) data=$2; shift 2 ;;
+        --build) build=$2; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
+    esac
+done
+if [ $quick = 1 ]; then
+    reps=3
+    seconds=1
+    : "${depths:=1-3}"
+fi
+: "${depths:=1-5}"
+
+# "1-3" or "1,3,5" -> "1 2 3" / "1 3 5"
+expand_depths() {
+    local out="" part
+    for part in ${1//,/ }; do
+        if [[ $part =~ ^([1-8])-([1-8])$ ]]; then
+            out+=" $(seq -s ' ' "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")"
+        elif [[ $part =~ ^[1-8]$ ]]; then
+            out+=" $part"
+        else
+            echo "run.sh: --depths wants e.g. 1-3 or 1,3,5, not '$1'" >&2; exit 2
+        fi
+    done
+    echo $out
+}
+depth_list=$(expand_depths "$depths")
+
+echo "== build ($build)"
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$build" -j2 --target bench_lib chase-mkindex >/dev/null
+bench_lib=$build/bench/bench_lib
+mkindex=$build/mount-tools/chase-mkindex
+
+mkdir -p "$data"
+for d in $depth_list; do
+    f=$data/bptree-d$d.db
+    if [ ! -f "$f" ]; then
+        echo "== creating $f"
+        "$mkindex" --progress --levels "$d" "$f"
+    fi
+done
+
+results=$here/report/results
+mkdir -p "$results"
+rm -f "$results/lib.jsonl" "$results/errors.log"
+{
+    echo "{\"date\":\"$(date -u +%FT%TZ)\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),"
+    echo "\"depths\":\"$depth_list\",\"reps\":$reps,\"seconds\":$seconds,"
+    echo "\"loadavg_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"data\":\"$data\"}"
+} > "$results/meta.json"
+
+drop_caches() {
+    if [ -w /proc/sys/vm/drop_caches ]; then
+        echo 3 > /proc/sys/vm/drop_caches
+    fi
+}
+
+configs="raw:1 raw:32 pread:1 uring:1 syscall:1 syscall:8 syscall:32 syscall:64 native:1 native:8 native:32 native:64"
+total=$(( reps * $(echo $depth_list | wc -w) * $(echo $configs | wc -w) ))
+n=0
+for rep in $(seq 1 "$reps"); do
+    for d in $depth_list; do
+        for cfg in $configs; do
+            method=${cfg%%:*}
+            inflight=${cfg##*:}
+            n=$((n + 1))
+            printf '\r== run %d/%d: depth %d %s x%s      ' $n $total "$d" "$method" "$inflight" >&2
+            drop_caches
+            if ! "$bench_lib" --file "$data/bptree-d$d.db" --method "$method" \
+                    --inflight "$inflight" --seconds "$seconds" --seed $((rep * 1000 + d)) \
+                    --run "$rep" --depth "$d" >> "$results/lib.jsonl" 2>> "$results/errors.log"; then
+                echo "depth $d $method x$inflight run $rep failed (see above)" >> "$results/errors.log"
+            fi
+        done
+    done
+done
+echo >&2
+sed -i "s/}\$/,\"loadavg_end\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}/" "$results/meta.json"
+
+echo "== report"
+python3 "$here/report.py" --results "$results" --out "$here/report"
+if [ -s "$results/errors.log" ]; then
+    echo "some runs failed; see $results/errors.log and the report" >&2
+fi
+echo "wrote $here/report/REPORT.md"
