@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -65,7 +67,8 @@ int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts &o) {
     if (o.singlethread) return fuse_session_loop(se);
     struct fuse_loop_config *cfg = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(cfg, o.clone_fd);
-    fuse_loop_cfg_set_idle_threads(cfg, o.max_idle_threads);
+    if (o.max_idle_threads != UINT_MAX)  // UINT_MAX: not given on the command line
+        fuse_loop_cfg_set_idle_threads(cfg, o.max_idle_threads);
     fuse_loop_cfg_set_max_threads(cfg, o.max_threads);
     int rc = fuse_session_loop_mt(se, cfg);
     fuse_loop_cfg_destroy(cfg);
@@ -118,6 +121,11 @@ int main(int argc, char *argv[]) {
     fuse_remove_signal_handlers(se);
     fuse_session_destroy(se);
     log_msg(LOG_INFO, "unmounted %s", fs().config.mountpoint.c_str());
+    // A loop ended by SIGTERM/SIGINT/SIGHUP (libfuse's handlers) is a clean stop.
+    if (rc == -SIGTERM || rc == -SIGINT || rc == -SIGHUP || rc == SIGTERM || rc == SIGINT ||
+        rc == SIGHUP)
+        rc = 0;
+    if (rc) log_msg(LOG_ERR, "session loop ended with %d", rc);
     free(cl.fuse.mountpoint);
     fuse_opt_free_args(&args);
     return rc ? 1 : 0;

@@ -1,0 +1,368 @@
+// Ordinary operations through the mount, each compared with the same
+// operation on a plain directory of the same ext4 (ref/): same return value,
+// same errno, same resulting bytes and metadata.  And the source directory
+// must hold what was written through the mount.
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <dirent.h>
+#include <functional>
+#include <random>
+
+#include "mount_fixture.h"
+
+using namespace fuse_test;
+
+namespace {
+
+// "rc/errno" of a call, so that outcomes compare as strings.
+std::string outcome(long rc) {
+    return rc < 0 ? "err:" + std::string(strerror(errno)) : "ok:" + std::to_string(rc);
+}
+
+std::vector<std::string> list_dir(const std::string &dir) {
+    std::vector<std::string> names;
+    DIR *d = opendir(dir.c_str());
+    if (!d) return {"<opendir failed: " + std::string(strerror(errno)) + ">"};
+    while (struct dirent *e = readdir(d)) names.push_back(e->d_name);
+    closedir(d);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// Metadata that must agree between the mount and its source.
+std::string meta(const std::string &path, bool with_ino = true) {
+    struct stat st;
+    if (lstat(path.c_str(), &st) < 0) return "lstat:" + std::string(strerror(errno));
+    char buf[256];
+    snprintf(buf, sizeof buf, "ino=%llu mode=%o nlink=%lu uid=%u gid=%u size=%lld mtime=%lld.%09ld",
+             with_ino ? (unsigned long long)st.st_ino : 0ull, st.st_mode,
+             (unsigned long)st.st_nlink, st.st_uid, st.st_gid, (long long)st.st_size,
+             (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    return buf;
+}
+
+// Runs op on the mount and on ref/ and expects the same transcript.
+class PassthroughTest : public MountedTest {
+   protected:
+    void same(const std::function<std::string(const std::string &base)> &op) {
+        std::string on_mount = op(mnt());
+        std::string on_ref = op(ref());
+        EXPECT_EQ(on_mount, on_ref);
+    }
+};
+
+TEST_F(PassthroughTest, CreateWriteReadAndExclusiveCreate) {
+    same([](const std::string &b) {
+        std::string t;
+        int fd = open((b + "/f").c_str(), O_CREAT | O_EXCL | O_RDWR, 0640);
+        t += outcome(fd);
+        t += outcome(write(fd, "hello world", 11));
+        char buf[32] = {};
+        t += outcome(pread(fd, buf, sizeof buf, 6)) + buf;
+        struct stat st;
+        fstat(fd, &st);
+        t += " mode=" + std::to_string(st.st_mode) + " size=" + std::to_string(st.st_size);
+        close(fd);
+        t += outcome(open((b + "/f").c_str(), O_CREAT | O_EXCL | O_RDWR, 0640));
+        return t;
+    });
+    EXPECT_EQ(read_file(src("f")), "hello world");
+    EXPECT_EQ(meta(mnt("f")), meta(src("f")));
+}
+
+TEST_F(PassthroughTest, StatShowsTheSourceInodeAndMetadata) {
+    write_file(src("a"), "abc");
+    mkdir(src("d").c_str(), 0700);
+    symlink("a", src("l").c_str());
+    for (const char *n : {"a", "d", "l"}) EXPECT_EQ(meta(mnt(n)), meta(src(n))) << n;
+    EXPECT_EQ(list_dir(mnt()), list_dir(src()));
+}
+
+TEST_F(PassthroughTest, SetattrChmodChownUtimensTruncate) {
+    same([](const std::string &b) {
+        std::string f = b + "/s", t;
+        write_file(f, "0123456789");
+        t += outcome(chmod(f.c_str(), 0604));
+        t += outcome(chown(f.c_str(), 1234, 5678));
+        struct timespec ts[2] = {{1000000000, 123456789}, {1200000000, 987654321}};
+        t += outcome(utimensat(AT_FDCWD, f.c_str(), ts, 0));
+        t += outcome(truncate(f.c_str(), 4));
+        struct stat st;
+        stat(f.c_str(), &st);
+        t += " mode=" + std::to_string(st.st_mode) + " uid=" + std::to_string(st.st_uid) +
+             " gid=" + std::to_string(st.st_gid) + " atime=" + std::to_string(st.st_atim.tv_nsec) +
+             " size=" + std::to_string(st.st_size) + " data=" + read_file(f);
+        t += outcome(truncate(f.c_str(), 8));
+        t += " grown=" + std::to_string(read_file(f).size());
+        int fd = open(f.c_str(), O_RDWR);
+        t += outcome(ftruncate(fd, 2)) + outcome(fchmod(fd, 0600));
+        struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+        t += outcome(futimens(fd, now));
+        close(fd);
+        stat(f.c_str(), &st);
+        t += " mtime_kept=" + std::to_string(st.st_mtim.tv_sec == 1200000000);
+        t += outcome(truncate((b + "/missing").c_str(), 0));
+        return t;
+    });
+    EXPECT_EQ(meta(mnt("s")), meta(src("s")));
+}
+
+TEST_F(PassthroughTest, DirectoriesMkdirRmdirUnlink) {
+    same([](const std::string &b) {
+        std::string t;
+        t += outcome(mkdir((b + "/d").c_str(), 0751));
+        t += outcome(mkdir((b + "/d").c_str(), 0751));
+        write_file(b + "/d/x", "x");
+        t += outcome(rmdir((b + "/d").c_str()));
+        t += outcome(unlink((b + "/d").c_str()));
+        t += outcome(rmdir((b + "/d/x").c_str()));
+        t += outcome(unlink((b + "/d/x").c_str()));
+        t += outcome(unlink((b + "/d/x").c_str()));
+        t += outcome(rmdir((b + "/d").c_str()));
+        t += outcome(mkdir((b + "/e").c_str(), 0700));
+        for (int i = 0; i < 300; i++) write_file(b + "/e/n" + std::to_string(i), "");
+        auto names = list_dir(b + "/e");
+        t += " entries=" + std::to_string(names.size());
+        return t;
+    });
+    EXPECT_EQ(list_dir(mnt("e")), list_dir(src("e")));
+}
+
+TEST_F(PassthroughTest, RenameWithFlags) {
+    same([](const std::string &b) {
+        std::string t;
+        write_file(b + "/a", "A");
+        write_file(b + "/b", "B");
+        t += outcome(renameat2(AT_FDCWD, (b + "/a").c_str(), AT_FDCWD, (b + "/b").c_str(),
+                               RENAME_NOREPLACE));
+        t += outcome(
+            renameat2(AT_FDCWD, (b + "/a").c_str(), AT_FDCWD, (b + "/b").c_str(), RENAME_EXCHANGE));
+        t += read_file(b + "/a") + read_file(b + "/b");
+        t += outcome(rename((b + "/a").c_str(), (b + "/c").c_str()));
+        t += outcome(access((b + "/a").c_str(), F_OK)) + read_file(b + "/c");
+        mkdir((b + "/d1").c_str(), 0700);
+        mkdir((b + "/d2").c_str(), 0700);
+        write_file(b + "/d2/f", "");
+        t += outcome(rename((b + "/d1").c_str(), (b + "/d2").c_str()));
+        t += outcome(rename((b + "/c").c_str(), (b + "/d1/c").c_str()));
+        t += read_file(b + "/d1/c");
+        t += outcome(
+            renameat2(AT_FDCWD, (b + "/b").c_str(), AT_FDCWD, (b + "/z").c_str(), RENAME_EXCHANGE));
+        return t;
+    });
+    EXPECT_EQ(read_file(src("d1/c")), "B");
+}
+
+TEST_F(PassthroughTest, HardLinksSymlinksAndFifos) {
+    same([](const std::string &b) {
+        std::string t;
+        write_file(b + "/f", "data");
+        t += outcome(link((b + "/f").c_str(), (b + "/g").c_str()));
+        struct stat a, c;
+        stat((b + "/f").c_str(), &a);
+        stat((b + "/g").c_str(), &c);
+        t += " nlink=" + std::to_string(a.st_nlink) +
+             " same_ino=" + std::to_string(a.st_ino == c.st_ino);
+        t += outcome(link((b + "/f").c_str(), (b + "/g").c_str()));
+        t += outcome(symlink("f", (b + "/s").c_str()));
+        char buf[64] = {};
+        t += outcome(readlink((b + "/s").c_str(), buf, sizeof buf)) + buf;
+        t += read_file(b + "/s");
+        t += outcome(open((b + "/s").c_str(), O_RDONLY | O_NOFOLLOW));
+        t += outcome(mkfifo((b + "/p").c_str(), 0600));
+        struct stat p;
+        lstat((b + "/p").c_str(), &p);
+        t += " fifo=" + std::to_string(S_ISFIFO(p.st_mode));
+        t += outcome(mknod((b + "/r").c_str(), S_IFREG | 0644, 0));
+        return t;
+    });
+    EXPECT_EQ(meta(mnt("g")), meta(src("g")));
+    EXPECT_EQ(meta(mnt("s")), meta(src("s")));
+}
+
+TEST_F(PassthroughTest, OpenFlags) {
+    same([](const std::string &b) {
+        std::string t, f = b + "/o";
+        write_file(f, "12345");
+        int fd = open(f.c_str(), O_WRONLY | O_APPEND);
+        t += outcome(write(fd, "67", 2));
+        close(fd);
+        t += read_file(f);
+        fd = open(f.c_str(), O_RDONLY);
+        t += outcome(write(fd, "x", 1));
+        close(fd);
+        t += outcome(open(f.c_str(), O_RDONLY | O_DIRECTORY));
+        t += outcome(open((b + "/nope").c_str(), O_RDONLY));
+        fd = open(f.c_str(), O_RDWR | O_TRUNC);
+        struct stat st;
+        fstat(fd, &st);
+        t += " truncated=" + std::to_string(st.st_size);
+        t += outcome(fsync(fd)) + outcome(fdatasync(fd));
+        close(fd);
+        return t;
+    });
+}
+
+TEST_F(PassthroughTest, StatfsIsTheSourceFilesystems) {
+    struct statvfs a, b;
+    ASSERT_EQ(statvfs(mnt().c_str(), &a), 0);
+    ASSERT_EQ(statvfs(src().c_str(), &b), 0);
+    EXPECT_EQ(a.f_bsize, b.f_bsize);
+    EXPECT_EQ(a.f_blocks, b.f_blocks);
+    EXPECT_EQ(a.f_files, b.f_files);
+    EXPECT_EQ(a.f_namemax, b.f_namemax);
+}
+
+TEST_F(PassthroughTest, ExtendedAttributesOfTheFileItself) {
+    same([](const std::string &b) {
+        std::string t, f = b + "/x";
+        write_file(f, "");
+        t += outcome(setxattr(f.c_str(), "user.color", "blue", 4, 0));
+        t += outcome(setxattr(f.c_str(), "user.color", "red", 3, XATTR_CREATE));
+        t += outcome(setxattr(f.c_str(), "user.other", "1", 1, XATTR_REPLACE));
+        char buf[256] = {};
+        t += outcome(getxattr(f.c_str(), "user.color", buf, sizeof buf)) + buf;
+        t += outcome(getxattr(f.c_str(), "user.color", nullptr, 0));
+        t += outcome(getxattr(f.c_str(), "user.color", buf, 2));
+        t += outcome(getxattr(f.c_str(), "user.none", buf, sizeof buf));
+        char list[256] = {};
+        ssize_t n = listxattr(f.c_str(), list, sizeof list);
+        t += outcome(n) + std::string(list, n > 0 ? n : 0);
+        t += outcome(removexattr(f.c_str(), "user.color"));
+        t += outcome(removexattr(f.c_str(), "user.color"));
+        mkdir((b + "/dir").c_str(), 0755);
+        t += outcome(setxattr((b + "/dir").c_str(), "user.d", "v", 1, 0));
+        t += outcome(getxattr((b + "/dir").c_str(), "user.d", buf, sizeof buf));
+        return t;
+    });
+    char buf[16] = {};
+    EXPECT_EQ(getxattr(src("dir").c_str(), "user.d", buf, sizeof buf), 1);
+}
+
+TEST_F(PassthroughTest, FallocateAndCopyFileRange) {
+    same([](const std::string &b) {
+        std::string t, f = b + "/fa";
+        int fd = open(f.c_str(), O_CREAT | O_RDWR, 0644);
+        t += outcome(fallocate(fd, 0, 0, 1 << 20));
+        struct stat st;
+        fstat(fd, &st);
+        t += " size=" + std::to_string(st.st_size);
+        t += outcome(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 2 << 20));
+        fstat(fd, &st);
+        t += " size=" + std::to_string(st.st_size);
+        std::string data(8192, 'q');
+        pwrite(fd, data.data(), data.size(), 0);
+        t += outcome(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+        char c = 0;
+        pread(fd, &c, 1, 100);
+        t += " hole=" + std::to_string(c == 0);
+        int out = open((b + "/copy").c_str(), O_CREAT | O_RDWR, 0644);
+        loff_t in_off = 4096, out_off = 0;
+        t += outcome(copy_file_range(fd, &in_off, out, &out_off, 4096, 0));
+        close(out);
+        close(fd);
+        t += " copy=" + std::to_string(read_file(b + "/copy") == std::string(4096, 'q'));
+        return t;
+    });
+}
+
+TEST_F(PassthroughTest, LargeFileSequentialAndRandomReads) {
+    std::string data(8 << 20, '\0');
+    std::mt19937_64 rng(42);
+    for (auto &c : data) c = static_cast<char>(rng());
+    write_file(src("big"), data);
+    EXPECT_TRUE(read_file(mnt("big")) == data);
+    int fd = open(mnt("big").c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    for (int i = 0; i < 200; i++) {
+        size_t off = rng() % (data.size() - 5000), len = 1 + rng() % 5000;
+        std::string buf(len, '\0');
+        ASSERT_EQ(pread(fd, buf.data(), len, static_cast<off_t>(off)), static_cast<ssize_t>(len));
+        ASSERT_TRUE(buf == data.substr(off, len)) << "offset " << off;
+    }
+    close(fd);
+}
+
+TEST_F(PassthroughTest, FlockReachesTheSourceAndPosixLocksExclude) {
+    write_file(src("lock"), "");
+    int fd = open(mnt("lock").c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(flock(fd, LOCK_EX), 0);
+    // Another open file description, through the source: excluded.
+    int other = open(src("lock").c_str(), O_RDWR);
+    EXPECT_EQ(flock(other, LOCK_EX | LOCK_NB), -1);
+    EXPECT_EQ(errno, EWOULDBLOCK);
+    flock(fd, LOCK_UN);
+    EXPECT_EQ(flock(other, LOCK_EX | LOCK_NB), 0);
+    close(other);
+
+    struct flock fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_len = 10;
+    ASSERT_EQ(fcntl(fd, F_SETLK, &fl), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        int cfd = open(mnt("lock").c_str(), O_RDWR);
+        struct flock c = fl;
+        int rc = fcntl(cfd, F_SETLK, &c);
+        _exit(rc == -1 && (errno == EAGAIN || errno == EACCES) ? 0 : 1);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "POSIX lock not exclusive";
+    close(fd);
+}
+
+TEST_F(PassthroughTest, InodeNumbersAreStableAcrossRemount) {
+    write_file(src("keep"), "k");
+    mkdir(src("kd").c_str(), 0755);
+    struct stat before_f, before_d, after_f, after_d;
+    ASSERT_EQ(stat(mnt("keep").c_str(), &before_f), 0);
+    ASSERT_EQ(stat(mnt("kd").c_str(), &before_d), 0);
+    ASSERT_EQ(daemon_.unmount(), 0);
+    ASSERT_EQ(daemon_.start(src(), mnt(), mount_args()), "");
+    ASSERT_EQ(stat(mnt("keep").c_str(), &after_f), 0);
+    ASSERT_EQ(stat(mnt("kd").c_str(), &after_d), 0);
+    EXPECT_EQ(before_f.st_ino, after_f.st_ino);
+    EXPECT_EQ(before_d.st_ino, after_d.st_ino);
+}
+
+TEST_F(PassthroughTest, SigtermUnmountsCleanly) {
+    write_file(src("t"), "t");
+    ASSERT_EQ(kill(daemon_.pid(), SIGTERM), 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(daemon_.pid(), &status, 0), daemon_.pid());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon_.log();
+    daemon_.kill_hard();  // forget the pid
+    auto r = sh("grep -c " + quote(" " + mnt() + " fuse.chasefs") + " /proc/mounts");
+    EXPECT_EQ(r.out, "0\n") << "still mounted after SIGTERM";
+    EXPECT_EQ(read_file(src("t")), "t");
+}
+
+// The mount hides its own source; the daemon still reaches it.
+TEST(MountOverItself, PassesThroughToTheHiddenDirectory) {
+    REQUIRE_FUSE();
+    Scratch s;
+    write_file(s.src() + "/before", "old");
+    Daemon d;
+    ASSERT_EQ(d.start(s.src(), s.src()), "");
+    EXPECT_EQ(read_file(s.src() + "/before"), "old");
+    write_file(s.src() + "/after", "new");
+    EXPECT_EQ(read_file(s.src() + "/after"), "new");
+    struct stat st;
+    ASSERT_EQ(stat(s.src().c_str(), &st), 0);
+    EXPECT_EQ(d.unmount(), 0);
+    EXPECT_EQ(read_file(s.src() + "/after"), "new");  // landed in the real directory
+}
+
+}  // namespace
