@@ -36,7 +36,7 @@ CHASE_INLINE int visit_node(struct chase_ctx *ctx, struct bpt_get_scratch *s,
 		if (i == 0) /* below the smallest key in this subtree */
 			return next_key(ctx, s);
 		child = chase_blk_u64(ctx, BPT_OFF_PTRS + (i - 1) * 8);
-		if (child % BPT_NODE_SIZE)
+		if (!bpt_node_ok(&s->bounds, child))
 			return -EUCLEAN;
 		return chase_read(ctx, child, BPT_NODE_SIZE);
 	}
@@ -46,7 +46,7 @@ CHASE_INLINE int visit_node(struct chase_ctx *ctx, struct bpt_get_scratch *s,
 	if (i >= n || chase_blk_u64(ctx, BPT_OFF_KEYS + i * 8) != key)
 		return next_key(ctx, s);
 	s->voff = chase_blk_u64(ctx, BPT_OFF_PTRS + i * 8);
-	if (s->voff % BPT_VALUE_SIZE)
+	if (!bpt_value_ok(&s->bounds, s->voff))
 		return -EUCLEAN;
 	return chase_read(ctx, s->voff, BPT_VALUE_SIZE);
 }

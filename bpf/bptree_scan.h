@@ -138,7 +138,7 @@ static long scan_collect_one(__u32 j, void *data)
 		st->resume_idx = i;
 		return 1;
 	}
-	if (voff == 0 || voff % BPT_VALUE_SIZE) {
+	if (!bpt_value_ok(&st->bounds, voff)) {
 		st->pend_done = ~0u; /* flag corruption to the caller */
 		return 1;
 	}
@@ -173,7 +173,7 @@ CHASE_INLINE int scan_visit_leaf(struct chase_ctx *ctx, SCAN_SCRATCH *s, __u32 n
 	st->pend_done = 0;
 	st->leaf_end = 0;
 	st->next_leaf = chase_blk_u64(ctx, BPT_OFF_NEXT);
-	if (st->next_leaf % BPT_NODE_SIZE)
+	if (st->next_leaf && !bpt_node_ok(&st->bounds, st->next_leaf))
 		return -EUCLEAN;
 	it.cap = scan_capacity(s);
 	it.base = i0;
@@ -194,7 +194,7 @@ CHASE_INLINE int scan_visit_inner(struct chase_ctx *ctx, SCAN_SCRATCH *s, __u32 
 	__u32 i = chase_upper_bound_u64(ctx, BPT_OFF_KEYS, 8, n, s->scan.lo);
 	__u64 child = chase_blk_u64(ctx, BPT_OFF_PTRS + (i ? i - 1 : 0) * 8);
 
-	if (n == 0 || child % BPT_NODE_SIZE)
+	if (n == 0 || !bpt_node_ok(&s->scan.bounds, child))
 		return -EUCLEAN;
 	return chase_read(ctx, child, BPT_NODE_SIZE);
 }
@@ -212,9 +212,9 @@ CHASE_INLINE int scan_step(struct chase_ctx *ctx, SCAN_SCRATCH *s)
 		if (st->lo > st->hi)
 			return CHASE_DONE;
 		if (st->resume_leaf)
-			return st->resume_leaf % BPT_NODE_SIZE ?
-				       -EINVAL :
-				       chase_read(ctx, st->resume_leaf, BPT_NODE_SIZE);
+			return bpt_node_ok(&st->bounds, st->resume_leaf) ?
+				       chase_read(ctx, st->resume_leaf, BPT_NODE_SIZE) :
+				       -EINVAL;
 		return chase_read(ctx, BPT_ROOT_OFF, BPT_NODE_SIZE);
 	}
 	if (st->outstanding)

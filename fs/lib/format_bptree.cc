@@ -99,6 +99,7 @@ class BptreeFormat final : public Format {
             return Status::error(EINVAL, "a batch holds 1 to 32 keys");
         auto *s = reinterpret_cast<bpt_get_scratch *>(c->scratch);
         memset(s, 0, sizeof *s);
+        s->bounds = bounds();
         s->nkeys = uint32_t(keys.size());
         for (size_t i = 0; i < keys.size(); i++) {
             uint64_t k;
@@ -169,7 +170,10 @@ class BptreeFormat final : public Format {
     }
 
    private:
+    bpt_bounds bounds() const { return {sb_.log_off, sb_.log_off + sb_.log_size}; }
+
     Status plan_scan(ScanCursor *cur, bpt_scan_state *scan, ChainSpec *c) const {
+        scan->bounds = bounds();
         uint64_t lo = 0, hi = UINT64_MAX;
         if (!cur->lo.empty() && !parse_u64_key(cur->lo, &lo)) return bad_key(cur->lo);
         if (!cur->hi.empty() && !parse_u64_key(cur->hi, &hi)) return bad_key(cur->hi);

@@ -89,6 +89,17 @@ void Session::set_tracer(std::function<void(const HopTrace &)> tracer) {
     for (auto &[set, e] : impl_->user) e->set_tracer(tracer);
 }
 
+// A scan that has read more blocks than a correct walk of the whole file
+// could (every node once, every value window a few times) is going round a
+// sibling-link cycle across its resumed chains.
+static bool scan_runaway(const DataFile &f, uint64_t hops, Status *st) {
+    uint64_t bound = 4 * (f.size() / CHASE_IO_ALIGN) + 4 * CHASE_DEFAULT_HOP_CAP;
+    if (hops <= bound) return false;
+    *st = Status::error(ELOOP, "scan read " + std::to_string(hops) +
+                                   " blocks, more than the file holds: a cycle in its links");
+    return true;
+}
+
 // An engine-level failure carries its own words; otherwise the format
 // explains the function's result.
 static bool engine_error(const ChainResult &r, Status *st) {
@@ -188,6 +199,7 @@ Status Session::range(const DataFile &f, std::string_view lo, std::string_view h
         if (!st.ok()) break;
         hops += r.hops;
         if (!engine_error(r, &st)) st = f.format().finish_range(&cur, *back, r.ret, out);
+        if (st.ok()) scan_runaway(f, hops, &st);
     }
     f.counters().record(QueryKind::range, st.err, hops, now_ns() - t0);
     return st;
@@ -211,6 +223,7 @@ Status Session::aggregate(const DataFile &f, std::string_view lo, std::string_vi
         if (!st.ok()) break;
         hops += r.hops;
         if (!engine_error(r, &st)) st = f.format().finish_aggregate(&cur, *back, r.ret, out);
+        if (st.ok()) scan_runaway(f, hops, &st);
     }
     f.counters().record(QueryKind::aggregate, st.err, hops, now_ns() - t0);
     return st;

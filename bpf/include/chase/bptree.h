@@ -27,6 +27,10 @@
 
 #include "abi.h"
 
+#ifndef CHASE_INLINE_HDR
+#define CHASE_INLINE_HDR static inline __attribute__((always_inline))
+#endif
+
 #define BPT_MAGIC 0x5450424553414843ull /* "CHASEBPT" little-endian */
 #define BPT_VERSION 1
 #define BPT_NODE_SIZE 512u
@@ -61,11 +65,31 @@ struct bpt_super {
 
 /* ---- scratch layouts: the query goes in, the answer comes out ---------- */
 
+/* Where pointers may lead, copied from the superblock by the caller so a
+ * function can refuse a corrupt pointer without reading the superblock:
+ * nodes lie in [BPT_ROOT_OFF, log_off), values in [log_off, log_end). */
+struct bpt_bounds {
+	__u64 log_off;
+	__u64 log_end;
+};
+
+CHASE_INLINE_HDR int bpt_node_ok(const struct bpt_bounds *b, __u64 off)
+{
+	return off >= BPT_ROOT_OFF && off < b->log_off && off % BPT_NODE_SIZE == 0;
+}
+
+CHASE_INLINE_HDR int bpt_value_ok(const struct bpt_bounds *b, __u64 off)
+{
+	return off >= b->log_off && off + BPT_VALUE_SIZE <= b->log_end &&
+	       off % BPT_VALUE_SIZE == 0;
+}
+
 #define BPT_GET_MAX 32u
 
 /* Point lookup of up to 32 keys, one after the other.  A single missing
  * key ends the chain with -ENOENT; in a batch, found[i] says. */
 struct bpt_get_scratch {
+	struct bpt_bounds bounds;    /* in */
 	__u32 nkeys;                 /* in */
 	__u32 cur;                   /* state: key being looked up */
 	__u64 voff;                  /* state: value being fetched, 0 = walking nodes */
@@ -92,6 +116,7 @@ enum bpt_filter_op {
 
 /* State shared by range and aggregate scans (the walk over the leaves). */
 struct bpt_scan_state {
+	struct bpt_bounds bounds; /* in */
 	__u64 lo, hi;        /* in: inclusive key bounds */
 	__u64 resume_leaf;   /* in/out: leaf to start at, 0 = descend from the root */
 	__u32 resume_idx;    /* in/out: entry of that leaf to start at */

@@ -183,74 +183,76 @@ CHASE_INLINE long chase_loop(__u32 n, long (*fn)(__u32, void *), void *data)
 /* ---- search helpers ------------------------------------------------------ */
 
 /*
- * Number of leading u64 entries at off, off + stride, ... (at most max,
- * max <= 32) that are nonzero.  Entries must be a nonzero prefix followed
- * by zeros, as in a partly filled node.
+ * The steps of a binary search run as a chase_loop (bpf_loop): the verifier
+ * checks one step once, instead of every path through a nest of branches.
+ * Entries are u64 at off, off + stride, ... within the block, at most 32.
  */
+struct chase_bsearch {
+	const struct chase_ctx *ctx;
+	__u32 off, stride;
+	__u32 lo, hi;
+	__u64 key;
+	int mode; /* 0: count nonzero prefix, 1: entries <= key, 2: entries < key */
+};
+
+static long chase_bsearch_step(__u32 i, void *data)
+{
+	struct chase_bsearch *b = data;
+	__u32 mid;
+	__u64 v;
+	int go_right;
+
+	if (b->lo >= b->hi)
+		return 1;
+	mid = (b->lo + b->hi) / 2;
+	v = chase_blk_u64(b->ctx, b->off + (__u64)chase_idx(mid, 32) * b->stride);
+	if (b->mode == 0)
+		go_right = v != 0;
+	else if (b->mode == 1)
+		go_right = v <= b->key;
+	else
+		go_right = v < b->key;
+	if (go_right)
+		b->lo = mid + 1;
+	else
+		b->hi = mid;
+	return 0;
+}
+
+CHASE_INLINE __u32 chase__bsearch(const struct chase_ctx *ctx, __u32 off, __u32 stride,
+				  __u32 n, __u64 key, int mode)
+{
+	struct chase_bsearch b = {
+		.ctx = ctx, .off = off, .stride = stride, .lo = 0, .hi = n, .key = key, .mode = mode
+	};
+
+	if (b.hi > 32)
+		b.hi = 32;
+	chase_loop(6, chase_bsearch_step, &b);
+	return b.lo;
+}
+
+/* Number of leading nonzero u64 entries (at most max <= 32): the used part
+ * of a partly filled node whose unused entries are zero. */
 CHASE_INLINE __u32 chase_count_nonzero_u64(const struct chase_ctx *ctx, __u32 off,
 					   __u32 stride, __u32 max)
 {
-	__u32 lo = 0, hi = max;
-
-	CHASE_FOR(step, 6)
-	{
-		__u32 mid;
-
-		if (lo >= hi)
-			break;
-		mid = (lo + hi) / 2;
-		if (chase_blk_u64(ctx, off + (__u64)mid * stride))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return chase__bsearch(ctx, off, stride, max, 0, 0);
 }
 
-/*
- * Binary search over n sorted u64 keys at off, off + stride, ... (n <= 32).
- * Returns the number of keys <= key (so the last key <= key is at the
- * result minus one, and a result of 0 means key is below all of them).
- */
+/* Number of the n sorted keys that are <= key (n <= 32): the last key <= key
+ * is at the result minus one; 0 means key is below all of them. */
 CHASE_INLINE __u32 chase_upper_bound_u64(const struct chase_ctx *ctx, __u32 off,
 					 __u32 stride, __u32 n, __u64 key)
 {
-	__u32 lo = 0, hi = n;
-
-	CHASE_FOR(step, 6)
-	{
-		__u32 mid;
-
-		if (lo >= hi)
-			break;
-		mid = (lo + hi) / 2;
-		if (chase_blk_u64(ctx, off + (__u64)mid * stride) <= key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return chase__bsearch(ctx, off, stride, n, key, 1);
 }
 
-/* Number of keys < key (the lower bound). */
+/* Number of the n sorted keys that are < key (the lower bound). */
 CHASE_INLINE __u32 chase_lower_bound_u64(const struct chase_ctx *ctx, __u32 off,
 					 __u32 stride, __u32 n, __u64 key)
 {
-	__u32 lo = 0, hi = n;
-
-	CHASE_FOR(step, 6)
-	{
-		__u32 mid;
-
-		if (lo >= hi)
-			break;
-		mid = (lo + hi) / 2;
-		if (chase_blk_u64(ctx, off + (__u64)mid * stride) < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return chase__bsearch(ctx, off, stride, n, key, 2);
 }
 
 /*
@@ -287,6 +289,41 @@ CHASE_INLINE int chase_blk_memcmp(const struct chase_ctx *ctx, __u64 boff, const
 	};
 
 	chase_loop(n, chase_cmp_step, &st);
+	return st.result;
+}
+
+/*
+ * Compare n bytes of the block at boff with n bytes of the scratch area at
+ * soff, memcmp-style.  Like chase_blk_memcmp, but the scratch side is an
+ * offset masked to the scratch area, so the verifier needs no bound on a
+ * pointer that travelled through the loop state.
+ */
+struct chase_scmp_state {
+	const struct chase_ctx *ctx;
+	__u64 boff;
+	__u32 soff;
+	int result;
+};
+
+static long chase_scmp_step(__u32 i, void *data)
+{
+	struct chase_scmp_state *st = data;
+	__u8 a = chase_blk_u8(st->ctx, st->boff + i);
+	__u8 b = st->ctx->scratch[chase_idx(st->soff + i, CHASE_SCRATCH_SIZE)];
+
+	if (a != b) {
+		st->result = a < b ? -1 : 1;
+		return 1;
+	}
+	return 0;
+}
+
+CHASE_INLINE int chase_blk_scratch_cmp(const struct chase_ctx *ctx, __u64 boff, __u32 soff,
+				       __u32 n)
+{
+	struct chase_scmp_state st = { .ctx = ctx, .boff = boff, .soff = soff, .result = 0 };
+
+	chase_loop(n, chase_scmp_step, &st);
 	return st.result;
 }
 

@@ -1,0 +1,116 @@
+// Shared set-up of the engine suites: data files made by chase-mkindex in a
+// temporary directory, and one Session per engine this machine can run.
+//
+// An engine that cannot run here is reported loudly; under CI (CI=true,
+// root, CAP_BPF) a missing syscall engine is a failure, not a skip.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bptree_reader.h"
+#include "chase/chase.h"
+
+namespace chase_test {
+
+inline std::string temp_dir() {
+    // Not /tmp: it may be tmpfs; the engines read with O_DIRECT.
+    static std::string dir = [] {
+        std::string base = std::filesystem::exists("/var/tmp") ? "/var/tmp" : ".";
+        std::string tmpl = base + "/chase-engine-XXXXXX";
+        if (!mkdtemp(tmpl.data())) abort();
+        return tmpl;
+    }();
+    return dir;
+}
+
+inline void run_or_die(const std::string &cmd) {
+    if (system(cmd.c_str()) != 0) {
+        fprintf(stderr, "command failed: %s\n", cmd.c_str());
+        abort();
+    }
+}
+
+// A B+-tree file of 31^levels generated keys 0, stride, 2*stride, ... (cached
+// per arguments for the whole test binary).
+inline std::string generated_tree(unsigned levels, uint64_t stride) {
+    std::string path =
+        temp_dir() + "/gen-" + std::to_string(levels) + "-" + std::to_string(stride) + ".db";
+    if (!std::filesystem::exists(path))
+        run_or_die(std::string(CHASE_MKINDEX_BIN) + " --levels " + std::to_string(levels) +
+                   " --stride " + std::to_string(stride) + " " + path + " >/dev/null");
+    return path;
+}
+
+// A B+-tree from key/value lines.
+inline std::string tsv_tree(const std::string &name,
+                            const std::vector<std::pair<uint64_t, std::string>> &kv) {
+    std::string tsv = temp_dir() + "/" + name + ".tsv", path = temp_dir() + "/" + name + ".db";
+    std::ofstream out(tsv);
+    for (auto &[k, v] : kv) out << k << '\t' << v << '\n';
+    out.close();
+    run_or_die(std::string(CHASE_MKINDEX_BIN) + " --tsv " + tsv + " " + path + " >/dev/null");
+    return path;
+}
+
+inline bool in_ci() {
+    const char *ci = getenv("CI");
+    return ci && *ci && std::string(ci) != "false";
+}
+
+// The engines under test: every user-space engine, and the kernel engine
+// when this kernel has the series.
+inline std::vector<chase::EngineKind> engines_to_test() {
+    std::vector<chase::EngineKind> out;
+    auto have = chase::available_engines();
+    for (auto k :
+         {chase::EngineKind::kernel, chase::EngineKind::syscall, chase::EngineKind::native}) {
+        bool ok = std::find(have.begin(), have.end(), k) != have.end();
+        if (ok) {
+            out.push_back(k);
+        } else if (k == chase::EngineKind::syscall) {
+            fprintf(stderr,
+                    "\n*** WARNING: the syscall engine cannot run here (needs CAP_BPF); its "
+                    "tests are NOT run%s ***\n\n",
+                    in_ci() ? " -- this is a FAILURE under CI" : "");
+            if (in_ci()) out.push_back(k);  // so that creating it fails the tests
+        } else if (k == chase::EngineKind::kernel) {
+            fprintf(stderr,
+                    "note: kernel engine unavailable (stock kernel); the VM tier "
+                    "(kernel/run-tier.sh) tests it\n");
+        }
+    }
+    return out;
+}
+
+inline std::string engine_param_name(const testing::TestParamInfo<chase::EngineKind> &p) {
+    return chase::engine_name(p.param);
+}
+
+inline std::unique_ptr<chase::Session> make_session(chase::EngineKind k, unsigned inflight = 64) {
+    chase::SessionOptions o;
+    o.engine = k;
+    o.max_inflight = inflight;
+    std::unique_ptr<chase::Session> s;
+    chase::Status st = chase::Session::create(o, &s);
+    EXPECT_TRUE(st.ok()) << chase::engine_name(k) << ": " << st.to_string();
+    return s;
+}
+
+inline std::shared_ptr<chase::DataFile> open_file(const std::string &path) {
+    std::shared_ptr<chase::DataFile> f;
+    chase::Status st = chase::DataFile::open(path, {}, &f);
+    EXPECT_TRUE(st.ok()) << st.to_string();
+    return f;
+}
+
+}  // namespace chase_test
