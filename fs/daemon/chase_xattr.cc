@@ -20,11 +20,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
 
 #include "caller.h"
+#include "content_lock.h"
+#include "inode_table.h"
+#include "query_node.h"
 #include "datafile_cache.h"
 #include "file_errors.h"
 #include "log.h"
@@ -89,7 +93,7 @@ Target resolve(Inode &inode) {
         t.status = chase::Status::error(errno, strerror(errno));
         return t;
     }
-    t.status = datafile_for(inode.fd, version_of(t.st, inode.write_seq.load()), &t.file);
+    t.status = datafile_for(inode.fd, version_of(t.st), &t.file);
     return t;
 }
 
@@ -161,7 +165,7 @@ int chase_value(Inode &inode, std::string_view name, std::string *value) {
     } else {
         return ENODATA;  // an unknown user.chase.* name
     }
-    std::shared_lock<std::shared_mutex> reading(inode.content);
+    std::shared_lock<std::shared_mutex> reading(content_lock(inode.src_dev, inode.src_ino));
     chase::Status st = run_query(f, q, 65536, value);
     if (st.err == ENOENT) return ENODATA;  // "no such attribute": key absent
     if (!st.ok()) {
@@ -240,6 +244,20 @@ void set_function(fuse_req_t req, Inode &inode, const char *value, size_t size, 
 }
 
 }  // namespace
+
+std::string daemon_status_text() {
+    long pages = 0, resident = 0;
+    if (FILE *f = fopen("/proc/self/statm", "r")) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+        fclose(f);
+    }
+    std::string out;
+    out += "inodes=" + std::to_string(inode_count()) + "\n";
+    out += "query_nodes=" + std::to_string(query_node_count()) + "\n";
+    out += "data_files=" + std::to_string(datafile_cache_size()) + "\n";
+    out += "rss_kib=" + std::to_string(resident * (sysconf(_SC_PAGESIZE) / 1024)) + "\n";
+    return out;
+}
 
 bool chase_getxattr(fuse_req_t req, Inode &inode, const char *name, size_t size) {
     std::string_view n(name);

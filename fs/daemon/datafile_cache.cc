@@ -58,14 +58,13 @@ chase::Status open_datafile(int fd, std::shared_ptr<chase::DataFile> *out) {
 
 }  // namespace
 
-FileVersion version_of(const struct stat &st, uint64_t write_seq) {
+FileVersion version_of(const struct stat &st) {
     FileVersion v;
     v.dev = st.st_dev;
     v.ino = st.st_ino;
     v.size = st.st_size;
     v.mtime_ns = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
     v.ctime_ns = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-    v.write_seq = write_seq;
     return v;
 }
 

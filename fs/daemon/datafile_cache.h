@@ -1,7 +1,8 @@
 // Opened data files, by backing inode.  An entry is used only while the file
-// is exactly the one it was opened from: same (dev, ino) — a rename of a new
-// version over F gives a new inode — and no write since (the node's write
-// sequence, plus size, mtime and ctime for changes made outside the mount).
+// is exactly the one it was opened from: same (dev, ino) (a rename of a new
+// version over F gives a new inode) and no write since: every write through
+// the mount drops the entry (ops_file.cc), and size, mtime and ctime catch
+// changes made outside the mount.
 // Anything else reopens, so no query is answered from stale state; queries in
 // flight keep their shared_ptr to the old version and finish on it.
 #pragma once
@@ -20,11 +21,10 @@ struct FileVersion {
     ino_t ino = 0;
     off_t size = 0;
     int64_t mtime_ns = 0, ctime_ns = 0;
-    uint64_t write_seq = 0;  // 0: no node known, compare the rest only
     bool operator==(const FileVersion &) const = default;
 };
 
-FileVersion version_of(const struct stat &st, uint64_t write_seq);
+FileVersion version_of(const struct stat &st);
 
 // The DataFile for the file behind `fd` (any fd of it, O_PATH is fine) at
 // version v.  Errors: EMEDIUMTYPE when it is not a data file (cached too, so

@@ -50,21 +50,12 @@ struct Inode : Node {
     mode_t type = 0;       // S_IFMT bits, fixed for the inode's life
     uint64_t nlookup = 0;  // guarded by InodeTable::mutex
 
-    // Writes through the mount bump write_seq (from one global counter, so a
-    // fresh Inode never repeats a value an earlier one had).  Queries hold
-    // `content` shared while they run; writers hold it exclusive, so a query
-    // never sees half a write.
-    std::atomic<uint64_t> write_seq{0};
-    std::shared_mutex content;
-
     // keep_cache decision for ordinary opens: the page cache is kept only if
     // the file did not change since the last open.
     std::mutex open_mutex;
     int64_t last_open_mtime_ns = -1;
     off_t last_open_size = -1;
 };
-
-uint64_t next_write_seq();
 
 // Helpers shared by the operations.
 Node *node_of(fuse_ino_t ino);

@@ -8,14 +8,9 @@
 namespace chasefs {
 namespace {
 
-struct Entry {
-    std::unique_ptr<Inode> inode;
-    uint64_t pins = 0;
-};
-
 struct Table {
     std::mutex mutex;
-    std::map<std::pair<dev_t, ino_t>, Entry> by_src;
+    std::map<std::pair<dev_t, ino_t>, std::unique_ptr<Inode>> by_src;
 };
 
 Table &table() {
@@ -23,13 +18,7 @@ Table &table() {
     return t;
 }
 
-std::atomic<uint64_t> g_write_seq{1};
-
 }  // namespace
-
-uint64_t next_write_seq() {
-    return g_write_seq.fetch_add(1) + 1;
-}
 
 Inode::~Inode() {
     if (fd >= 0) close(fd);
@@ -44,20 +33,18 @@ Inode *inode_acquire(int fd, const struct stat &st) {
     }
     Table &t = table();
     std::lock_guard<std::mutex> g(t.mutex);
-    Entry &e = t.by_src[{st.st_dev, st.st_ino}];
-    if (!e.inode) {
-        e.inode = std::make_unique<Inode>();
-        e.inode->fd = fd;
-        e.inode->src_dev = st.st_dev;
-        e.inode->src_ino = st.st_ino;
-        e.inode->type = st.st_mode & S_IFMT;
-        // Unknown history: any cached data-file state must not match.
-        e.inode->write_seq = next_write_seq();
+    std::unique_ptr<Inode> &slot = t.by_src[{st.st_dev, st.st_ino}];
+    if (!slot) {
+        slot = std::make_unique<Inode>();
+        slot->fd = fd;
+        slot->src_dev = st.st_dev;
+        slot->src_ino = st.st_ino;
+        slot->type = st.st_mode & S_IFMT;
     } else {
         close(fd);
     }
-    e.inode->nlookup++;
-    return e.inode.get();
+    slot->nlookup++;
+    return slot.get();
 }
 
 void inode_forget(Inode *inode, uint64_t n) {
@@ -66,32 +53,9 @@ void inode_forget(Inode *inode, uint64_t n) {
     std::lock_guard<std::mutex> g(t.mutex);
     auto it = t.by_src.find({inode->src_dev, inode->src_ino});
     if (it == t.by_src.end()) return;
-    Inode *in = it->second.inode.get();
+    Inode *in = it->second.get();
     in->nlookup = n > in->nlookup ? 0 : in->nlookup - n;
-    if (in->nlookup == 0 && it->second.pins == 0) t.by_src.erase(it);
-}
-
-InodePin::InodePin(dev_t dev, ino_t ino) {
-    if (dev == fs().root.src_dev && ino == fs().root.src_ino) {
-        inode_ = &fs().root;
-        return;
-    }
-    Table &t = table();
-    std::lock_guard<std::mutex> g(t.mutex);
-    auto it = t.by_src.find({dev, ino});
-    if (it == t.by_src.end()) return;
-    it->second.pins++;
-    inode_ = it->second.inode.get();
-}
-
-InodePin::~InodePin() {
-    if (!inode_ || inode_ == &fs().root) return;
-    Table &t = table();
-    std::lock_guard<std::mutex> g(t.mutex);
-    auto it = t.by_src.find({inode_->src_dev, inode_->src_ino});
-    if (it == t.by_src.end()) return;
-    it->second.pins--;
-    if (it->second.inode->nlookup == 0 && it->second.pins == 0) t.by_src.erase(it);
+    if (in->nlookup == 0) t.by_src.erase(it);
 }
 
 size_t inode_count() {

@@ -14,23 +14,8 @@ namespace chasefs {
 // node and closed when the node already exists.
 Inode *inode_acquire(int fd, const struct stat &st);
 
-// Drops n kernel lookups; the node (and its fd) goes away at zero unless it
-// is pinned.
+// Drops n kernel lookups; the node (and its fd) goes away at zero.
 void inode_forget(Inode *inode, uint64_t n);
-
-// A temporary reference to the node of (dev, ino) if the kernel knows one,
-// so a query can share its write lock without the node vanishing under it.
-class InodePin {
-   public:
-    InodePin(dev_t dev, ino_t ino);
-    ~InodePin();
-    InodePin(const InodePin &) = delete;
-    InodePin &operator=(const InodePin &) = delete;
-    Inode *get() const { return inode_; }
-
-   private:
-    Inode *inode_ = nullptr;
-};
 
 size_t inode_count();
 

@@ -45,7 +45,6 @@ bool open_source_root(const Config &config) {
     root.src_ino = st.st_ino;
     root.type = S_IFDIR;
     root.nlookup = 1;  // never forgotten
-    root.write_seq = next_write_seq();
     return true;
 }
 

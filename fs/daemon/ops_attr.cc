@@ -8,6 +8,8 @@
 
 #include <climits>
 
+#include "content_lock.h"
+#include "datafile_cache.h"
 #include "ops.h"
 #include "query_node.h"
 
@@ -63,9 +65,9 @@ static int set_times(Inode &inode, const struct stat *attr, int valid, int fh) {
 
 static int set_size(Inode &inode, off_t size, int fh) {
     // A truncate is a write: queries on this file must not see it half done.
-    std::unique_lock<std::shared_mutex> writing(inode.content);
+    std::unique_lock<std::shared_mutex> writing(content_lock(inode.src_dev, inode.src_ino));
     int rc = fh >= 0 ? ftruncate(fh, size) : truncate(proc_path(inode.fd).c_str(), size);
-    inode.write_seq = next_write_seq();
+    datafile_drop(inode.src_dev, inode.src_ino);
     return rc < 0 ? errno : 0;
 }
 

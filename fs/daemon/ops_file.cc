@@ -1,13 +1,15 @@
 // Open files.  fi->fh is a real fd of the source file, opened by reopening
 // the node's O_PATH fd through /proc/self/fd with the caller's flags.  Every
 // operation that changes a file's bytes holds the node's content lock
-// exclusively and bumps its write sequence, so a query on a data file never
-// runs on a half-written file or on state from before the write.
+// exclusively and drops the cached data file, so a query never runs on a
+// half-written file or on state from before the write.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "content_lock.h"
+#include "datafile_cache.h"
 #include "inode_table.h"
 #include "ops.h"
 #include "query_node.h"
@@ -31,10 +33,13 @@ void decide_keep_cache(Inode &inode, int fd, struct fuse_file_info *fi) {
     inode.last_open_size = st.st_size;
 }
 
+// Held around every change of a file's bytes.  Dropping the cached data
+// file before the lock is released means the next query reopens it.
 class WriteGuard {
    public:
-    explicit WriteGuard(Inode &inode) : inode_(inode), lock_(inode.content) {}
-    ~WriteGuard() { inode_.write_seq = next_write_seq(); }
+    explicit WriteGuard(Inode &inode)
+        : inode_(inode), lock_(content_lock(inode.src_dev, inode.src_ino)) {}
+    ~WriteGuard() { datafile_drop(inode_.src_dev, inode_.src_ino); }
 
    private:
     Inode &inode_;

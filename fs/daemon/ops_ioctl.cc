@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chase/ioctl.h"
+#include "content_lock.h"
 #include "datafile_cache.h"
 #include "file_errors.h"
 #include "ops.h"
@@ -29,7 +30,7 @@ OpenDataFile data_file_of(Inode &inode, int fh) {
         d.status = chase::Status::error(errno, strerror(errno));
         return d;
     }
-    d.status = datafile_for(fh, version_of(d.st, inode.write_seq.load()), &d.file);
+    d.status = datafile_for(fh, version_of(d.st), &d.file);
     return d;
 }
 
@@ -125,7 +126,7 @@ void run_ioctl(fuse_req_t req, Inode &inode, const OpenDataFile &d, const void *
     chase::Status st;
     chase::Session *s = thread_session(&st);
     if (s) {
-        std::shared_lock<std::shared_mutex> reading(inode.content);
+        std::shared_lock<std::shared_mutex> reading(content_lock(d.st.st_dev, d.st.st_ino));
         st = fn(*s, *d.file, arg.get());
     }
     if (!st.ok()) {

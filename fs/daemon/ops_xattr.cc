@@ -38,6 +38,16 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) 
         return;
     }
     if (inode->type == S_IFREG && chase_getxattr(req, *inode, name, size)) return;
+    if (inode == &fs().root && strcmp(name, "user.chase.daemon") == 0) {
+        std::string v = daemon_status_text();
+        if (size == 0)
+            fuse_reply_xattr(req, v.size());
+        else if (v.size() > size)
+            fuse_reply_err(req, ERANGE);
+        else
+            fuse_reply_buf(req, v.data(), v.size());
+        return;
+    }
     std::vector<char> buf(size);
     ssize_t n = getxattr(proc_path(inode->fd).c_str(), name, size ? buf.data() : nullptr, size);
     reply_value(req, n, buf, size);

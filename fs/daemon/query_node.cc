@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "caller.h"
+#include "content_lock.h"
 #include "datafile_cache.h"
 #include "file_errors.h"
 #include "inode_table.h"
@@ -153,18 +154,14 @@ bool query_lookup(fuse_req_t req, Inode &dir, const char *name) {
     DataFileAt f;
     if (!find_data_file(dir, name, &f)) return false;
 
-    // The node of F, if the kernel has one, carries the write lock and the
-    // write sequence; a query runs under the shared lock so it never sees a
-    // write through the mount half done.
-    InodePin pin(f.st.st_dev, f.st.st_ino);
-    std::shared_lock<std::shared_mutex> reading;
-    if (pin.get()) reading = std::shared_lock<std::shared_mutex>(pin.get()->content);
-    // Re-read the identity under the lock: a write may have finished since.
+    // Under the shared lock no write through the mount is half done; the
+    // identity is re-read under it since a write may have finished meanwhile.
+    std::shared_lock<std::shared_mutex> reading(content_lock(f.st.st_dev, f.st.st_ino));
     if (fstat(f.fd, &f.st) < 0) {
         fuse_reply_err(req, errno);
         return true;
     }
-    FileVersion version = version_of(f.st, pin.get() ? pin.get()->write_seq.load() : 0);
+    FileVersion version = version_of(f.st);
     std::shared_ptr<chase::DataFile> file;
     chase::Status st = datafile_for(f.fd, version, &file);
     if (st.err == EMEDIUMTYPE) return false;  // an ordinary file: no query names
