@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "fs_state.h"
+#include "open_writers.h"
 
 namespace chasefs {
 namespace {
@@ -69,6 +70,10 @@ FileVersion version_of(const struct stat &st) {
 }
 
 chase::Status datafile_for(int fd, const FileVersion &v, std::shared_ptr<chase::DataFile> *out) {
+    if (has_open_writers(v.dev, v.ino))
+        return chase::Status::error(EBUSY,
+                                    "the file is open for writing through the mount; queries "
+                                    "resume when the writer closes it");
     Cache &c = cache();
     auto key = std::make_pair(v.dev, v.ino);
     {

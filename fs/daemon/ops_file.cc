@@ -11,6 +11,7 @@
 #include "content_lock.h"
 #include "datafile_cache.h"
 #include "inode_table.h"
+#include "open_writers.h"
 #include "ops.h"
 #include "query_node.h"
 
@@ -19,6 +20,10 @@ namespace {
 
 int file_fd(struct fuse_file_info *fi) {
     return static_cast<int>(fi->fh);
+}
+
+bool opens_for_writing(int flags) {
+    return (flags & O_ACCMODE) != O_RDONLY;
 }
 
 // The page cache of a file is kept across opens only if it did not change in
@@ -70,7 +75,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     }
     fi->fh = static_cast<uint64_t>(fd);
     decide_keep_cache(inode, fd, fi);
-    if (fuse_reply_open(req, fi) != 0) close(fd);
+    if (opens_for_writing(fi->flags)) writer_opened(inode.src_dev, inode.src_ino);
+    if (fuse_reply_open(req, fi) != 0) {
+        if (opens_for_writing(fi->flags)) writer_closed(inode.src_dev, inode.src_ino);
+        close(fd);
+    }
 }
 
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -94,7 +103,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         return;
     }
     fi->fh = static_cast<uint64_t>(fd);
+    if (opens_for_writing(fi->flags)) writer_opened(e.attr.st_dev, e.attr.st_ino);
     if (fuse_reply_create(req, &e, fi) != 0) {
+        if (opens_for_writing(fi->flags)) writer_closed(e.attr.st_dev, e.attr.st_ino);
         close(fd);
         inode_forget(inode_of(e.ino), 1);
     }
@@ -145,6 +156,10 @@ void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     if (node_of(ino)->kind == NodeKind::query) {
         query_release(req, fi);
         return;
+    }
+    if (opens_for_writing(fi->flags)) {
+        Inode &inode = *inode_of(ino);
+        writer_closed(inode.src_dev, inode.src_ino);
     }
     close(file_fd(fi));
     fuse_reply_err(req, 0);
