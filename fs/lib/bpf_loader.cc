@@ -153,22 +153,26 @@ Status load_once(const Function &fn, const ChaseMaps &maps, char *logbuf, size_t
     return {};
 }
 
-// The line of a verifier log that says why: the last one that is not the
-// closing statistics.
+// The lines of a verifier log that say why: the last two that are not the
+// closing statistics (the verifier often states the cause, then the rule).
 std::string verifier_verdict(const std::string &log) {
+    std::vector<std::string> why;
     size_t end = log.size();
-    while (end > 0) {
-        size_t begin = log.rfind('\n', end - 1);
-        begin = begin == std::string::npos ? 0 : begin + 1;
+    while (end > 0 && why.size() < 2) {
+        size_t nl = log.rfind('\n', end - 1);
+        size_t begin = nl == std::string::npos ? 0 : nl + 1;
         std::string line = log.substr(begin, end - begin);
-        end = begin ? begin - 1 : 0;
+        end = nl == std::string::npos ? 0 : nl;
         if (line.empty() || line.rfind("processed ", 0) == 0 ||
             line.rfind("verification time", 0) == 0 || line.rfind("stack depth", 0) == 0 ||
-            line.rfind("--", 0) == 0)
+            line.rfind("--", 0) == 0 || isdigit(static_cast<unsigned char>(line[0])) ||
+            line[0] == ';')
             continue;
-        return line;
+        why.insert(why.begin(), line);
     }
-    return {};
+    std::string out;
+    for (auto &w : why) out += (out.empty() ? "" : "; ") + w;
+    return out;
 }
 
 int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list args) {
@@ -274,7 +278,7 @@ Status load_syscall_program(const Function &fn, const ChaseMaps &maps, LoadedPro
 Status load_checked(const Function &fn, const ChaseMaps &maps, LoadedProgram *out,
                     std::string *log) {
     Status st = load_once(fn, maps, nullptr, 0, out);
-    if (st.ok() || (st.err != EACCES && st.err != EINVAL && st.err != E2BIG)) return st;
+    if (st.ok() || st.err == EPERM) return st;
     // Refused: load again with a log to tell the user why.
     std::vector<char> buf(4 << 20);
     LoadedProgram again;

@@ -68,6 +68,7 @@ struct chase_hop {
 	__u32 n_next;    /* out: number of next reads */
 	__u64 next_off[CHASE_MAX_FANOUT];
 	__u32 next_len[CHASE_MAX_FANOUT];
+	__u64 sdk_private; /* the SDK's own use (see chase_unknown()) */
 };
 
 /* What a function gets on each hop, whatever the target (the native

@@ -73,35 +73,48 @@
 		__i & ((n) - 1);                                          \
 	})
 
-CHASE_INLINE __u32 chase_blk_off(__u64 off)
+/*
+ * Make v unknown to the verifier, not only to clang.  Without CAP_PERFMON
+ * (how user-supplied functions load) the verifier's Spectre rules refuse an
+ * instruction that adds a known constant to a pointer on one path and a
+ * variable on another -- which inlining and bpf_loop produce all the time.
+ * A value that went through memory the verifier does not track (the hop
+ * record) is an unknown scalar on every path; the mask that follows gives
+ * the bound back.
+ */
+CHASE_INLINE __u64 chase_unknown(const struct chase_ctx *ctx, __u64 v)
 {
-	chase_opaque(off);
-	return off & (CHASE_BLOCK_SIZE - 1);
+	volatile __u64 *slot = &ctx->hop->sdk_private;
+
+	*slot = v;
+	return *slot;
+}
+
+CHASE_INLINE __u32 chase_blk_off(const struct chase_ctx *ctx, __u64 off)
+{
+	return chase_unknown(ctx, off) & (CHASE_BLOCK_SIZE - 1);
 }
 
 CHASE_INLINE __u8 chase_blk_u8(const struct chase_ctx *ctx, __u64 off)
 {
-	return ctx->block[chase_blk_off(off)];
+	return ctx->block[chase_blk_off(ctx, off)];
 }
 
 /* Naturally aligned little-endian loads (the common case for binary
  * formats that align their fields). */
 CHASE_INLINE __u64 chase_blk_u64(const struct chase_ctx *ctx, __u64 off)
 {
-	chase_opaque(off);
-	return *(const __u64 *)(ctx->block + (off & (CHASE_BLOCK_SIZE - 8)));
+	return *(const __u64 *)(ctx->block + (chase_unknown(ctx, off) & (CHASE_BLOCK_SIZE - 8)));
 }
 
 CHASE_INLINE __u32 chase_blk_u32(const struct chase_ctx *ctx, __u64 off)
 {
-	chase_opaque(off);
-	return *(const __u32 *)(ctx->block + (off & (CHASE_BLOCK_SIZE - 4)));
+	return *(const __u32 *)(ctx->block + (chase_unknown(ctx, off) & (CHASE_BLOCK_SIZE - 4)));
 }
 
 CHASE_INLINE __u16 chase_blk_u16(const struct chase_ctx *ctx, __u64 off)
 {
-	chase_opaque(off);
-	return *(const __u16 *)(ctx->block + (off & (CHASE_BLOCK_SIZE - 2)));
+	return *(const __u16 *)(ctx->block + (chase_unknown(ctx, off) & (CHASE_BLOCK_SIZE - 2)));
 }
 
 /* Unaligned little-endian loads, byte by byte. */
