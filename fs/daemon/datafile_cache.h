@@ -28,7 +28,8 @@ FileVersion version_of(const struct stat &st);
 
 // The DataFile for the file behind `fd` (any fd of it, O_PATH is fine) at
 // version v.  Errors: EMEDIUMTYPE when it is not a data file (cached too, so
-// ordinary files cost one stat), otherwise why libchase could not open it.
+// ordinary files cost one stat), EBUSY while it is open for writing through
+// the mount (open_writers.h), otherwise why libchase could not open it.
 chase::Status datafile_for(int fd, const FileVersion &v, std::shared_ptr<chase::DataFile> *out);
 
 // Forget any entry of this inode (its function attribute changed).

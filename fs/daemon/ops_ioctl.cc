@@ -117,6 +117,38 @@ chase::Status ioc_agg(chase::Session &s, const chase::DataFile &f, chase_ioc_agg
     return {};
 }
 
+chase::Status ioc_trace(chase::Session &s, const chase::DataFile &f, chase_ioc_trace *t) {
+    if (t->key_len > CHASE_IOC_TRACE_KEY_MAX)
+        return chase::Status::error(EINVAL, "key_len is larger than CHASE_IOC_TRACE_KEY_MAX");
+    uint32_t n = 0;
+    bool truncated = false;
+    // The session is this thread's own, so the tracer sees only this lookup.
+    s.set_tracer([&](const chase::HopTrace &h) {
+        if (n == CHASE_IOC_TRACE_HOPS) {
+            truncated = true;
+            return;
+        }
+        chase_ioc_hop &out = t->hops[n++];
+        out.offset = h.offset;
+        out.len = h.len;
+        out.hop = h.hop;
+        out.ret = h.ret;
+        out.reserved = 0;
+        out.t_ns = h.t_ns;
+    });
+    std::string value;
+    chase::Status st = s.get(f, std::string_view(t->key, t->key_len), &value);
+    s.set_tracer(nullptr);
+    t->nhops = n;
+    t->status = st.ok() ? 0 : -st.err;
+    size_t len = std::min(value.size(), size_t{CHASE_IOC_TRACE_VALUE_MAX});
+    memcpy(t->value, value.data(), len);
+    t->value_len = static_cast<uint32_t>(value.size());
+    t->flags = (truncated || len < value.size()) ? CHASE_IOC_TRUNCATED : 0;
+    // A lookup that failed is still a trace worth returning.
+    return {};
+}
+
 // Runs one command on a copy of the caller's struct and replies.
 template <typename T>
 void run_ioctl(fuse_req_t req, Inode &inode, const OpenDataFile &d, const void *in_buf,
@@ -143,7 +175,8 @@ void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
               struct fuse_file_info *fi, unsigned flags, const void *in_buf, size_t in_bufsz,
               size_t out_bufsz) {
     Inode *inode = inode_of(ino);
-    bool ours = cmd == CHASE_IOC_GET || cmd == CHASE_IOC_RANGE || cmd == CHASE_IOC_AGG;
+    bool ours = cmd == CHASE_IOC_GET || cmd == CHASE_IOC_RANGE || cmd == CHASE_IOC_AGG ||
+                cmd == CHASE_IOC_TRACE;
     if (!inode || inode->type != S_IFREG || !ours || (flags & FUSE_IOCTL_COMPAT)) {
         fuse_reply_err(req, ENOTTY);
         return;
@@ -161,7 +194,8 @@ void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
     bool ok =
         (cmd == CHASE_IOC_GET && valid_struct<chase_ioc_get>(in_buf, in_bufsz, out_bufsz)) ||
         (cmd == CHASE_IOC_RANGE && valid_struct<chase_ioc_range>(in_buf, in_bufsz, out_bufsz)) ||
-        (cmd == CHASE_IOC_AGG && valid_struct<chase_ioc_agg>(in_buf, in_bufsz, out_bufsz));
+        (cmd == CHASE_IOC_AGG && valid_struct<chase_ioc_agg>(in_buf, in_bufsz, out_bufsz)) ||
+        (cmd == CHASE_IOC_TRACE && valid_struct<chase_ioc_trace>(in_buf, in_bufsz, out_bufsz));
     if (!ok) {
         record_file_error(d.st.st_dev, d.st.st_ino,
                           "EINVAL: ioctl struct size field does not match this chasefs");
@@ -172,8 +206,10 @@ void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
         run_ioctl<chase_ioc_get>(req, *inode, d, in_buf, ioc_get);
     else if (cmd == CHASE_IOC_RANGE)
         run_ioctl<chase_ioc_range>(req, *inode, d, in_buf, ioc_range);
-    else
+    else if (cmd == CHASE_IOC_AGG)
         run_ioctl<chase_ioc_agg>(req, *inode, d, in_buf, ioc_agg);
+    else
+        run_ioctl<chase_ioc_trace>(req, *inode, d, in_buf, ioc_trace);
 }
 
 }  // namespace chasefs

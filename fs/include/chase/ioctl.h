@@ -81,6 +81,36 @@ struct chase_ioc_agg {
     char data[CHASE_IOC_DATA_MAX];
 };
 
+/* One hop of a traced lookup (chasectl trace). */
+struct chase_ioc_hop {
+    uint64_t offset; /* of the block read for this hop */
+    uint32_t len;
+    uint32_t hop;   /* 0 is the start call, which reads nothing */
+    int32_t ret;    /* the function's return for this hop */
+    uint32_t reserved;
+    uint64_t t_ns;  /* since the lookup started */
+};
+
+#define CHASE_IOC_TRACE_HOPS 256
+#define CHASE_IOC_TRACE_KEY_MAX 1024
+#define CHASE_IOC_TRACE_VALUE_MAX 1024
+
+/* A point lookup that also returns its hops.  In: key.  Out: status (0, or
+ * -errno of the lookup itself, e.g. -ENOENT: the trace is still returned),
+ * the hops (nhops of them; CHASE_IOC_TRUNCATED if there were more) and the
+ * value. */
+struct chase_ioc_trace {
+    uint32_t size; /* sizeof(struct chase_ioc_trace) */
+    uint32_t key_len;
+    int32_t status;
+    uint32_t nhops;
+    uint32_t value_len;
+    uint32_t flags;
+    char key[CHASE_IOC_TRACE_KEY_MAX];
+    struct chase_ioc_hop hops[CHASE_IOC_TRACE_HOPS];
+    char value[CHASE_IOC_TRACE_VALUE_MAX];
+};
+
 #define CHASE_IOC_TRUNCATED 0x1u    /* get: out */
 #define CHASE_IOC_MORE 0x2u         /* range: out */
 #define CHASE_IOC_LO_EXCLUSIVE 0x4u /* range: in */
@@ -88,5 +118,6 @@ struct chase_ioc_agg {
 #define CHASE_IOC_GET _IOWR(CHASE_IOC_MAGIC, 1, struct chase_ioc_get)
 #define CHASE_IOC_RANGE _IOWR(CHASE_IOC_MAGIC, 2, struct chase_ioc_range)
 #define CHASE_IOC_AGG _IOWR(CHASE_IOC_MAGIC, 3, struct chase_ioc_agg)
+#define CHASE_IOC_TRACE _IOWR(CHASE_IOC_MAGIC, 4, struct chase_ioc_trace)
 
 #endif /* CHASE_IOCTL_H */
