@@ -188,6 +188,37 @@ TEST(MkindexCli, FailedWriteLeavesNothing) {
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"out.db"});
 }
 
+// Killed half way (SIGTERM once the temporary file has data): the handler
+// removes the temporary file and OUT never appears.
+TEST(MkindexCli, SignalRemovesTemporaryFile) {
+    TempDir dir;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        std::string out = dir / "big.db";
+        execl(kTool.c_str(), kTool.c_str(), "--levels", "5", out.c_str(), (char *)nullptr);
+        _exit(127);
+    }
+    // Wait (bounded, no timing assumption) until the build has written data.
+    bool started = false;
+    for (int i = 0; i < 20000 && !started; i++) {
+        for (const auto &name : dir.entries())
+            if (name.rfind(".big.db.tmp-", 0) == 0) {
+                std::error_code ec;
+                if (std::filesystem::file_size(dir / name, ec) > (1 << 20) && !ec) started = true;
+            }
+        if (!started) usleep(1000);
+    }
+    kill(pid, SIGTERM);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    ASSERT_TRUE(started) << "the build never wrote its temporary file";
+    EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << st;
+    EXPECT_TRUE(dir.entries().empty()) << dir.entries()[0];
+}
+
 TEST(MkindexCli, ReplacesExistingOutputOnSuccess) {
     TempDir dir;
     write_text(dir / "out.db", "old");
