@@ -14,6 +14,7 @@
 // the reads the calls asked for is the next round.
 #pragma once
 
+#include <cstdlib>
 #include <deque>
 #include <vector>
 
@@ -96,6 +97,7 @@ class UserEngine final : public Engine {
     std::vector<std::pair<unsigned, unsigned>> ready_;  // (chain, slot) to run
     unsigned active_ = 0;
     uint64_t next_id_ = 1;
+    bool sync_reads_ = getenv("CHASE_NO_SYNC_READS") == nullptr;  // for A/B measurements
     std::function<void(const HopTrace &)> tracer_;
 };
 
