@@ -27,7 +27,7 @@ int stat_inode(const Inode &inode, struct stat *st) {
 void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     Node *node = node_of(ino);
     if (node->kind == NodeKind::query) {
-        query_getattr(req, *as_query(node));
+        query_getattr(req, *as_query(node), fi);
         return;
     }
     struct stat st;

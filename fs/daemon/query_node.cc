@@ -2,12 +2,16 @@
 //
 //   lookup(dir, "users.db@42")
 //     -> split at an '@' whose prefix is a regular file of dir   (find_data_file)
-//     -> the DataFile of that exact version of the file          (datafile_cache)
-//     -> permission to read F, parse "42", run it                 (query_path, query_runner)
-//     -> a node holding the answer, entry and attribute timeouts 0
-//   open   -> the open file keeps the answer it saw (a snapshot)
-//   read   -> bytes of that snapshot; direct_io so no page cache is involved
+//     -> F is a data file, the caller may read it, "42" parses
+//     -> a node for the name; entry and attribute timeouts 0
+//   getattr (stat, test -e)  -> run the query now: ENOENT or the answer's size
+//   open (cat, python)       -> run the query now; the open file keeps that
+//                               answer (a snapshot), fstat on it reports it
+//   read                     -> bytes of the snapshot; direct_io, no page cache
 //   the reaper later asks the kernel to drop the name; forget frees the node
+//
+// Every run re-resolves F by name in its directory, so a version renamed
+// over F after the lookup is the one answered.
 #include "query_node.h"
 
 #include <errno.h>
@@ -31,17 +35,33 @@ namespace chasefs {
 
 struct QueryNode : Node {
     QueryNode() : Node(NodeKind::query) {}
-    fuse_ino_t parent = 0;
-    std::string name;
-    // Guarded by the table mutex.
-    uint64_t nlookup = 0;
-    struct stat attr = {};
+    Inode *dir = nullptr;  // alive while the kernel holds this name
+    std::string name;      // "F@QUERY"
+    std::string file;      // "F"
+    Query query;
+    uint64_t ino = 0;
+    uint64_t nlookup = 0;  // guarded by the table mutex
+
+    // The last answer and the data file it came from.  A data file object
+    // stands for one exact version of F (any write through the mount, any
+    // change of identity, size or times makes datafile_for open a new one),
+    // so while datafile_for still returns this object the answer is current:
+    // `cat` (open, then fstat) and `stat` then run the query once.
+    std::mutex answer_mutex;
+    std::weak_ptr<chase::DataFile> answered_from;
     std::shared_ptr<const std::string> answer;
+    struct stat answer_attr = {};
 };
 
 namespace {
 
 using Answer = std::shared_ptr<const std::string>;
+
+// What the open file holds: the answer and the attributes it had.
+struct OpenAnswer {
+    Answer bytes;
+    struct stat attr;
+};
 
 struct QueryTable {
     std::mutex mutex;
@@ -66,7 +86,10 @@ uint64_t next_query_ino() {
 struct DataFileAt {
     int fd = -1;  // O_PATH of F
     struct stat st = {};
+    std::string file;  // F
     std::string rest;  // text after the '@'
+    DataFileAt() = default;
+    DataFileAt(const DataFileAt &) = delete;
     ~DataFileAt() {
         if (fd >= 0) close(fd);
     }
@@ -86,6 +109,7 @@ bool find_data_file(Inode &dir, const char *name, DataFileAt *out) {
         }
         out->fd = fd;
         out->st = st;
+        out->file = prefix;
         out->rest = at + 1;
         return true;
     }
@@ -108,37 +132,72 @@ struct stat answer_attr(const struct stat &file, size_t size, uint64_t ino) {
     return a;
 }
 
-void reply_negative(fuse_req_t req) {
-    struct fuse_entry_param e = {};  // ino 0, timeout 0: not cached
-    fuse_reply_entry(req, &e);
+chase::Status failure(const struct stat &st, chase::Status s) {
+    if (s.err != ENOENT) {
+        record_file_error(st.st_dev, st.st_ino, s.to_string());
+        if (fs().config.debug) log_msg(LOG_DEBUG, "query: %s", s.to_string().c_str());
+    }
+    return s;
 }
 
-void reply_failure(fuse_req_t req, const DataFileAt &f, const chase::Status &st) {
-    record_file_error(f.st.st_dev, f.st.st_ino, st.to_string());
-    if (fs().config.debug) log_msg(LOG_DEBUG, "query: %s", st.to_string().c_str());
-    fuse_reply_err(req, st.err ? st.err : EIO);
+// Runs the node's query on the file its name names now.
+chase::Status run_node_query(fuse_req_t req, QueryNode &q, OpenAnswer *out) {
+    DataFileAt f;
+    f.fd = openat(q.dir->fd, q.file.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (f.fd < 0) return chase::Status::error(ENOENT, q.file + " is gone");
+    // Under the shared lock no write through the mount is half done; the
+    // identity is read under it since a write may have finished meanwhile.
+    struct stat st;
+    if (fstat(f.fd, &st) < 0) return chase::Status::error(errno, strerror(errno));
+    std::shared_lock<std::shared_mutex> reading(content_lock(st.st_dev, st.st_ino));
+    if (fstat(f.fd, &st) < 0) return chase::Status::error(errno, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return chase::Status::error(ENOENT, q.file + " is not a file");
+    if (!caller_may_read(req, st)) return chase::Status::error(EACCES, "no read permission");
+    std::shared_ptr<chase::DataFile> file;
+    chase::Status s = datafile_for(f.fd, version_of(st), &file);
+    if (s.err == EMEDIUMTYPE) return chase::Status::error(ENOENT, q.file + " is not a data file");
+    if (!s.ok()) return failure(st, s);
+    {
+        std::lock_guard<std::mutex> g(q.answer_mutex);
+        if (q.answer && q.answered_from.lock() == file) {
+            out->bytes = q.answer;
+            out->attr = q.answer_attr;
+            return {};
+        }
+    }
+    std::string answer;
+    s = run_query(*file, q.query, fs().config.max_answer, &answer);
+    if (!s.ok()) return failure(st, s);
+    out->attr = answer_attr(st, answer.size(), q.ino);
+    out->bytes = std::make_shared<const std::string>(std::move(answer));
+    std::lock_guard<std::mutex> g(q.answer_mutex);
+    q.answered_from = file;
+    q.answer = out->bytes;
+    q.answer_attr = out->attr;
+    return {};
 }
 
-void reply_answer(fuse_req_t req, fuse_ino_t parent, const char *name, const struct stat &file,
-                  std::string answer) {
-    auto shared = std::make_shared<const std::string>(std::move(answer));
-    struct fuse_entry_param e = {};
+void reply_node(fuse_req_t req, Inode &dir, const char *name, DataFileAt &f, Query q) {
+    struct fuse_entry_param e = {};  // timeouts 0: every use comes back here
     QueryNode *node;
+    fuse_ino_t parent = nodeid_of(&dir);
     {
         QueryTable &t = table();
         std::lock_guard<std::mutex> g(t.mutex);
         auto &slot = t.by_name[table_key(parent, name)];
         if (!slot) {
             slot = std::make_unique<QueryNode>();
-            slot->parent = parent;
+            slot->dir = &dir;
             slot->name = name;
-            slot->attr.st_ino = next_query_ino();
+            slot->file = f.file;
+            slot->query = std::move(q);
+            slot->ino = next_query_ino();
         }
         node = slot.get();
-        node->attr = answer_attr(file, shared->size(), node->attr.st_ino);
-        node->answer = shared;
         node->nlookup++;
-        e.attr = node->attr;
+        // Size unknown until the query runs: getattr, which the kernel sends
+        // for stat since these attributes expire at once, has it.
+        e.attr = answer_attr(f.st, 0, node->ino);
     }
     e.ino = nodeid_of(node);
     if (fuse_reply_entry(req, &e) != 0) {
@@ -153,20 +212,12 @@ void reply_answer(fuse_req_t req, fuse_ino_t parent, const char *name, const str
 bool query_lookup(fuse_req_t req, Inode &dir, const char *name) {
     DataFileAt f;
     if (!find_data_file(dir, name, &f)) return false;
-
-    // Under the shared lock no write through the mount is half done; the
-    // identity is re-read under it since a write may have finished meanwhile.
-    std::shared_lock<std::shared_mutex> reading(content_lock(f.st.st_dev, f.st.st_ino));
-    if (fstat(f.fd, &f.st) < 0) {
-        fuse_reply_err(req, errno);
-        return true;
-    }
-    FileVersion version = version_of(f.st);
     std::shared_ptr<chase::DataFile> file;
-    chase::Status st = datafile_for(f.fd, version, &file);
+    chase::Status st = datafile_for(f.fd, version_of(f.st), &file);
     if (st.err == EMEDIUMTYPE) return false;  // an ordinary file: no query names
+    if (st.err == EBUSY) st = {};             // being rewritten: getattr/open will say so
     if (!st.ok()) {
-        reply_failure(req, f, st);
+        fuse_reply_err(req, failure(f.st, st).err);
         return true;
     }
     if (!caller_may_read(req, f.st)) {
@@ -176,21 +227,11 @@ bool query_lookup(fuse_req_t req, Inode &dir, const char *name) {
     Query q;
     std::string why;
     if (!parse_query(f.rest, &q, &why)) {
-        reply_failure(req, f, chase::Status::error(EINVAL, "query '" + f.rest + "': " + why));
+        failure(f.st, chase::Status::error(EINVAL, "query '" + f.rest + "': " + why));
+        fuse_reply_err(req, EINVAL);
         return true;
     }
-    std::string answer;
-    st = run_query(*file, q, fs().config.max_answer, &answer);
-    reading = {};
-    if (st.err == ENOENT) {
-        reply_negative(req);
-        return true;
-    }
-    if (!st.ok()) {
-        reply_failure(req, f, st);
-        return true;
-    }
-    reply_answer(req, nodeid_of(&dir), name, f.st, std::move(answer));
+    reply_node(req, dir, name, f, std::move(q));
     return true;
 }
 
@@ -198,13 +239,18 @@ QueryNode *as_query(Node *n) {
     return static_cast<QueryNode *>(n);
 }
 
-void query_getattr(fuse_req_t req, QueryNode &q) {
-    struct stat attr;
-    {
-        std::lock_guard<std::mutex> g(table().mutex);
-        attr = q.attr;
+void query_getattr(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
+    if (fi && fi->fh) {  // fstat on an open answer: that answer's size
+        fuse_reply_attr(req, &reinterpret_cast<OpenAnswer *>(fi->fh)->attr, 0);
+        return;
     }
-    fuse_reply_attr(req, &attr, 0);
+    OpenAnswer a;
+    chase::Status st = run_node_query(req, q, &a);
+    if (!st.ok()) {
+        fuse_reply_err(req, st.err ? st.err : EIO);
+        return;
+    }
+    fuse_reply_attr(req, &a.attr, 0);
 }
 
 void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
@@ -212,20 +258,21 @@ void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
         fuse_reply_err(req, EROFS);  // answers are read-only
         return;
     }
-    auto *snapshot = new Answer;
-    {
-        std::lock_guard<std::mutex> g(table().mutex);
-        *snapshot = q.answer;
+    auto snapshot = std::make_unique<OpenAnswer>();
+    chase::Status st = run_node_query(req, q, snapshot.get());
+    if (!st.ok()) {
+        fuse_reply_err(req, st.err ? st.err : EIO);
+        return;
     }
-    fi->fh = reinterpret_cast<uint64_t>(snapshot);
+    fi->fh = reinterpret_cast<uint64_t>(snapshot.get());
     fi->direct_io = 1;  // reads come here, whatever st_size said
     fi->keep_cache = 0;
     fi->noflush = 1;  // nothing to flush: saves a round trip per close
-    if (fuse_reply_open(req, fi) != 0) delete snapshot;
+    if (fuse_reply_open(req, fi) == 0) snapshot.release();
 }
 
 void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi) {
-    const std::string &bytes = **reinterpret_cast<Answer *>(fi->fh);
+    const std::string &bytes = *reinterpret_cast<OpenAnswer *>(fi->fh)->bytes;
     if (off < 0 || static_cast<size_t>(off) >= bytes.size()) {
         fuse_reply_buf(req, nullptr, 0);
         return;
@@ -235,7 +282,7 @@ void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *f
 }
 
 void query_release(fuse_req_t req, struct fuse_file_info *fi) {
-    delete reinterpret_cast<Answer *>(fi->fh);
+    delete reinterpret_cast<OpenAnswer *>(fi->fh);
     fuse_reply_err(req, 0);
 }
 
@@ -243,7 +290,7 @@ void query_forget(QueryNode *q, uint64_t n) {
     QueryTable &t = table();
     std::lock_guard<std::mutex> g(t.mutex);
     q->nlookup = n > q->nlookup ? 0 : q->nlookup - n;
-    if (q->nlookup == 0) t.by_name.erase(table_key(q->parent, q->name));
+    if (q->nlookup == 0) t.by_name.erase(table_key(nodeid_of(q->dir), q->name));
 }
 
 size_t query_node_count() {

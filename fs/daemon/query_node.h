@@ -1,8 +1,12 @@
 // Query names: "F@KEY", "F@LO..HI", "F@count:LO..HI", ... next to a data
-// file F.  They are never in the source directory and never listed; a lookup
-// runs the query, and the node it answers with holds the latest answer.  The
-// kernel is told to drop each such name soon after its use (query_reaper), so
-// query names do not pile up in the kernel's dentry cache or in this table.
+// file F.  They are never in the source directory and never listed.  A
+// lookup only checks the name (F is a data file, the caller may read it, the
+// query parses); the query runs in getattr and open, which the kernel does
+// not serialise per directory as it does lookups (libfuse 3.14 cannot ask
+// for parallel directory operations).  An absent key therefore answers
+// ENOENT from getattr (stat, test -e) and open (cat).  The kernel is told to
+// drop each name soon after its use (query_reaper.cc), so query names do not
+// pile up in the kernel's dentry cache or in this table.
 #pragma once
 
 #include <memory>
@@ -20,7 +24,7 @@ struct QueryNode;
 bool query_lookup(fuse_req_t req, Inode &parent, const char *name);
 
 QueryNode *as_query(Node *n);
-void query_getattr(fuse_req_t req, QueryNode &q);
+void query_getattr(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi);
 void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi);
 void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
 void query_release(fuse_req_t req, struct fuse_file_info *fi);

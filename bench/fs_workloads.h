@@ -1,0 +1,42 @@
+// The workloads of bench_fs, each run in P forked processes for a fixed
+// time, every answer checked.  One function per way of asking.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bench_fs {
+
+struct Sample {
+    uint64_t ops = 0, wrong = 0, errors = 0;
+    std::vector<uint32_t> lat_ns;
+};
+
+// One operation of a worker: returns 0 on a right answer, 1 wrong, 2 error.
+using Op = std::function<int(uint64_t rng)>;
+// Makes a worker's operation (called in the child, after fork).
+using OpFactory = std::function<Op()>;
+
+// Runs `procs` processes, each calling its op until `seconds` have passed.
+Sample run_processes(unsigned procs, double seconds, const OpFactory &make);
+
+// Query workloads on data file F (keys 0..nkeys-1, value = key in decimal).
+OpFactory lib_get(const std::string &backing_file, uint64_t nkeys);
+OpFactory path_get(const std::string &mounted_file, uint64_t nkeys);
+OpFactory xattr_get(const std::string &mounted_file, uint64_t nkeys);
+OpFactory ioctl_get(const std::string &mounted_file, uint64_t nkeys);
+
+// libchase with `inflight` chains from one thread, for `seconds`.
+Sample lib_inflight(const std::string &backing_file, uint64_t nkeys, unsigned inflight,
+                    double seconds);
+
+// Ordinary files.
+double seq_read_mib_s(const std::string &path, size_t block);  // whole file once
+OpFactory random_read_4k(const std::string &path, uint64_t size);
+OpFactory create_small_files(const std::string &dir);
+
+void drop_caches();
+
+}  // namespace bench_fs
