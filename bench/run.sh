@@ -114,6 +114,17 @@ done
 echo >&2
 sed -i "s/}\$/,\"loadavg_end\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}/" "$results/meta.json"
 
+# Other benchmark programs plug in here: every executable bench/run.d/*.sh
+# runs with these variables and writes $RESULTS/<name>.jsonl (README.md).
+for hook in "$here"/run.d/*.sh; do
+    [ -x "$hook" ] || continue
+    echo "== $(basename "$hook")"
+    if ! BUILD=$build DATA=$data RESULTS=$results REPS=$reps SECONDS_PER_RUN=$seconds \
+            DEPTHS="$depth_list" "$hook" 2>> "$results/errors.log"; then
+        echo "$(basename "$hook") failed" >> "$results/errors.log"
+    fi
+done
+
 echo "== report"
 python3 "$here/report.py" --results "$results" --out "$here/report"
 if [ -s "$results/errors.log" ]; then

@@ -66,7 +66,10 @@ BuildError parse_line(const std::string &path, uint64_t lineno, std::string_view
 
 BuildError read_tsv(const std::string &path, std::vector<Record> *out) {
     out->clear();
-    std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+    bool from_stdin = path == "-";
+    const std::string name = from_stdin ? "<stdin>" : path;
+    std::unique_ptr<FILE, int (*)(FILE *)> f(from_stdin ? stdin : std::fopen(path.c_str(), "rb"),
+                                             from_stdin ? [](FILE *) { return 0; } : std::fclose);
     if (!f) return BuildError::from_errno(path);
 
     // Lines are read with a fixed cap so that a binary or runaway file is
@@ -78,10 +81,10 @@ BuildError read_tsv(const std::string &path, std::vector<Record> *out) {
     auto finish_line = [&]() -> BuildError {
         lineno++;
         if (too_long)
-            return line_error(path, lineno,
+            return line_error(name, lineno,
                               "line longer than " + std::to_string(kMaxTsvLine) + " bytes");
         Record r;
-        if (BuildError e = parse_line(path, lineno, line, &r); !e.ok()) return e;
+        if (BuildError e = parse_line(name, lineno, line, &r); !e.ok()) return e;
         out->push_back(std::move(r));
         line.clear();
         return {};
@@ -101,11 +104,11 @@ BuildError read_tsv(const std::string &path, std::vector<Record> *out) {
             chunk.remove_prefix(nl + 1);
         }
     }
-    if (std::ferror(f.get())) return BuildError::from_errno(path + ": read");
+    if (std::ferror(f.get())) return BuildError::from_errno(name + ": read");
     if (!line.empty() || too_long) {  // last line without a newline
         if (BuildError e = finish_line(); !e.ok()) return e;
     }
-    return sort_and_check_unique(path, out);
+    return sort_and_check_unique(name, out);
 }
 
 BuildError sort_and_check_unique(const std::string &name, std::vector<Record> *recs) {

@@ -6,8 +6,9 @@
 //          (it may contain tabs); a trailing CR (CRLF files) is dropped
 //
 // Lines may come in any order; duplicate keys and empty lines are errors.
-// The records are held in memory (80 bytes each plus the value), since they
-// must be sorted before the tree can be written.
+// The records are held in memory (48 bytes each, plus the value if it is
+// longer than 15 bytes), since they must be sorted before the tree can be
+// written.  path "-" reads standard input (named "<stdin>" in messages).
 #pragma once
 
 #include <string>

@@ -98,6 +98,18 @@ TEST(MkindexCli, TsvUnsortedWithEdgeKeys) {
     EXPECT_EQ(lookup(db, 1), std::nullopt);
 }
 
+TEST(MkindexCli, TsvFromStdin) {
+    TempDir dir;
+    write_text(dir / "in.tsv", "2\ttwo\n1\tone\n");
+    auto r = run_tool({kTool, "--tsv", "-", dir / "t.db"}, dir.path(), 0, dir / "in.tsv");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(lookup(dir / "t.db", 2), "two");
+    write_text(dir / "bad.tsv", "2\ttwo\n2\tzwei\n");
+    r = run_tool({kTool, "--tsv", "-", dir / "u.db"}, dir.path(), 0, dir / "bad.tsv");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "chase-mkindex: <stdin>:2: duplicate key 2 (first on line 1)\n");
+}
+
 TEST(MkindexCli, EmptyTsvMakesEmptyTree) {
     TempDir dir;
     write_text(dir / "in.tsv", "");

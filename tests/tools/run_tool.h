@@ -28,13 +28,16 @@ inline std::string slurp(const std::string &path) {
 
 // fsize_limit > 0: RLIMIT_FSIZE for the child (writes past it fail with
 // EFBIG; SIGXFSZ is ignored), to make a build fail half way.
+// stdin_path: file to use as standard input ("" = /dev/null).
 inline RunResult run_tool(const std::vector<std::string> &args, const std::string &scratch_dir,
-                          long fsize_limit = 0) {
+                          long fsize_limit = 0, const std::string &stdin_path = "") {
     std::string out_path = scratch_dir + "/.stdout", err_path = scratch_dir + "/.stderr";
     pid_t pid = fork();
     if (pid == 0) {
         int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int i = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
+        dup2(i, 0);
         dup2(o, 1);
         dup2(e, 2);
         if (fsize_limit > 0) {
