@@ -41,7 +41,7 @@ struct TreeCase {
     uint64_t stride;
 };
 
-const TreeCase kTrees[] = {{1, 1}, {1, 7}, {2, 1}, {2, 3}, {3, 2}, {4, 1}};
+const TreeCase kTrees[] = {{1, 1}, {1, 7}, {2, 1}, {2, 3}, {3, 2}, {4, 1}, {5, 1}};
 
 TEST_P(BptreeEngine, PointLookupsMatchTheOracle) {
     auto session = make_session(GetParam());

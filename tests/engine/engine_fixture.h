@@ -33,6 +33,18 @@ inline std::string temp_dir() {
     return dir;
 }
 
+// Removes the temporary directory when the test binary ends (a 5-level
+// tree is 2.3 GB).
+class TempDirCleanup : public testing::Environment {
+   public:
+    void TearDown() override {
+        std::error_code ec;
+        std::filesystem::remove_all(temp_dir(), ec);
+    }
+};
+inline testing::Environment *const kTempDirCleanup =
+    testing::AddGlobalTestEnvironment(new TempDirCleanup);
+
 inline void run_or_die(const std::string &cmd) {
     if (system(cmd.c_str()) != 0) {
         fprintf(stderr, "command failed: %s\n", cmd.c_str());
@@ -40,11 +52,15 @@ inline void run_or_die(const std::string &cmd) {
     }
 }
 
-// A B+-tree file of 31^levels generated keys 0, stride, 2*stride, ... (cached
-// per arguments for the whole test binary).
+// A B+-tree file of 31^levels generated keys 0, stride, 2*stride, ...
+// Generated files are deterministic, so they are made once into the build
+// tree's test-data directory and shared by every test process (CTest runs
+// each test alone); chase-mkindex renames a finished file into place, so a
+// reader never sees a partial one.
 inline std::string generated_tree(unsigned levels, uint64_t stride) {
-    std::string path =
-        temp_dir() + "/gen-" + std::to_string(levels) + "-" + std::to_string(stride) + ".db";
+    std::filesystem::create_directories(CHASE_TEST_DATA);
+    std::string path = std::string(CHASE_TEST_DATA) + "/gen-" + std::to_string(levels) + "-" +
+                       std::to_string(stride) + ".db";
     if (!std::filesystem::exists(path))
         run_or_die(std::string(CHASE_MKINDEX_BIN) + " --levels " + std::to_string(levels) +
                    " --stride " + std::to_string(stride) + " " + path + " >/dev/null");

@@ -29,15 +29,15 @@ TEST_P(Threads, ShareOneFileWithASessionEach) {
             std::mt19937_64 rng(t);
             for (int i = 0; i < kLookups; i++) {
                 uint64_t k = (rng() % 29791) * 5 + (i % 4 == 0 ? 1 : 0);  // a quarter absent
-                Status st = session->submit_get(
-                    *file, std::to_string(k), [&, k](const Status &s, std::string_view v) {
-                        if (k % 5) {
-                            if (s.err != ENOENT) wrong++;
-                            missing++;
-                        } else if (!s.ok() || v != std::to_string(k)) {
-                            wrong++;
-                        }
-                    });
+                Status st = session->submit_get(*file, std::to_string(k),
+                                                [&, k](const Status &s, std::string_view v) {
+                                                    if (k % 5) {
+                                                        if (s.err != ENOENT) wrong++;
+                                                        missing++;
+                                                    } else if (!s.ok() || v != std::to_string(k)) {
+                                                        wrong++;
+                                                    }
+                                                });
                 if (!st.ok()) wrong++;
                 if (i % 16 == 15 && !session->drain().ok()) wrong++;
             }
@@ -52,7 +52,6 @@ TEST_P(Threads, ShareOneFileWithASessionEach) {
     EXPECT_EQ(s.errors, 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, Threads, testing::ValuesIn(engines_to_test()),
-                         engine_param_name);
+INSTANTIATE_TEST_SUITE_P(Engines, Threads, testing::ValuesIn(engines_to_test()), engine_param_name);
 
 }  // namespace
