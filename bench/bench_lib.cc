@@ -3,8 +3,9 @@
 // it once per (depth, method, chains in flight, repetition), each in a fresh
 // process so that peak RSS belongs to that configuration alone.
 //
-//   bench_lib --file F --method raw|pread|uring|native|syscall
+//   bench_lib --file F --method raw|pread|uring|native|syscall|kernel
 //             [--inflight N] [--seconds S] [--seed X] [--run R] [--depth D]
+//   bench_lib --engines      the libchase engines this machine can run
 #include <getopt.h>
 
 #include <cstdio>
@@ -12,23 +13,30 @@
 #include <string>
 
 #include "bench_modes.h"
+#include "chase/chase.h"
 
 using namespace bench;
 
 static int usage(const char *why) {
-    std::fprintf(stderr,
-                 "bench_lib: %s\nusage: bench_lib --file F --method raw|pread|uring|native|syscall "
-                 "[--inflight N] [--seconds S] [--seed X] [--run R] [--depth D]\n",
-                 why);
+    std::fprintf(
+        stderr,
+        "bench_lib: %s\nusage: bench_lib --file F --method raw|pread|uring|native|syscall|kernel "
+        "[--inflight N] [--seconds S] [--seed X] [--run R] [--depth D]\n",
+        why);
     return 2;
 }
 
 int main(int argc, char **argv) {
     static const option opts[] = {
-        {"file", required_argument, nullptr, 'f'},     {"method", required_argument, nullptr, 'm'},
-        {"inflight", required_argument, nullptr, 'n'}, {"seconds", required_argument, nullptr, 's'},
-        {"seed", required_argument, nullptr, 'x'},     {"run", required_argument, nullptr, 'r'},
-        {"depth", required_argument, nullptr, 'd'},    {nullptr, 0, nullptr, 0},
+        {"file", required_argument, nullptr, 'f'},
+        {"method", required_argument, nullptr, 'm'},
+        {"inflight", required_argument, nullptr, 'n'},
+        {"seconds", required_argument, nullptr, 's'},
+        {"seed", required_argument, nullptr, 'x'},
+        {"run", required_argument, nullptr, 'r'},
+        {"depth", required_argument, nullptr, 'd'},
+        {"engines", no_argument, nullptr, 'e'},
+        {nullptr, 0, nullptr, 0},
     };
     RunParams p;
     std::string method;
@@ -59,6 +67,10 @@ int main(int argc, char **argv) {
             case 'd':
                 depth = std::strtol(optarg, &end, 10);
                 break;
+            case 'e':
+                for (chase::EngineKind k : chase::available_engines())
+                    std::printf("%s\n", chase::engine_name(k));
+                return 0;
             default:
                 return usage("unknown option");
         }
@@ -75,7 +87,7 @@ int main(int argc, char **argv) {
     else if (method == "pread" || method == "uring") {
         if (p.inflight != 1) return usage("pread and uring run one lookup at a time");
         err = run_app_lookups(p, method == "uring", &m);
-    } else if (method == "native" || method == "syscall")
+    } else if (method == "native" || method == "syscall" || method == "kernel")
         err = run_lib_lookups(p, method, &m);
     else
         return usage("unknown method");

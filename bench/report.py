@@ -71,14 +71,14 @@ def lib_table(med, depth, data_dir):
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = [("raw", 1), ("raw", 32), ("pread", 1), ("uring", 1)]
-    order += [("syscall", n) for n in ENGINE_INFLIGHT] + [("native", n) for n in ENGINE_INFLIGHT]
+    order += [(e, n) for e in ("syscall", "native", "kernel") for n in ENGINE_INFLIGHT]
     for method, n in order:
         m = med.get(cfg_key(depth, method, n))
         if not m:
             continue
         label = {"raw": "raw 4 KiB reads (reads/s)", "pread": "read() per hop (XRP baseline)",
                  "uring": "io_uring QD1 per hop", "syscall": "libchase syscall",
-                 "native": "libchase native"}[method]
+                 "native": "libchase native", "kernel": "libchase kernel"}[method]
         lines.append(
             f"| {label} | {n} | {fmt(m['ops_per_s'])} ({fmt(m['_min'])}..{fmt(m['_max'])}) | "
             f"{fmt(m['p50_us'])} | {fmt(m['p99_us'])} | {fmt(m['cpu_us_per_op'], 2)} | "
@@ -143,7 +143,7 @@ def plot(med, depths, out_dir):
     series = []
     with open(data_path, "w") as f:
         for d in depths:
-            for method in ("syscall", "native"):
+            for method in ("syscall", "native", "kernel"):
                 pts = [(n, med[cfg_key(d, method, n)]["ops_per_s"]) for n in ENGINE_INFLIGHT
                        if cfg_key(d, method, n) in med]
                 if not pts:
@@ -163,7 +163,8 @@ def plot(med, depths, out_dir):
     plots = []
     for i, title in enumerate(series):
         color = depths.index(int(title.split()[1])) + 1  # one colour per depth
-        style = {"syscall": "lw 2 pt 7", "native": "lw 2 pt 6 dashtype 3"}.get(
+        style = {"syscall": "lw 2 pt 7", "native": "lw 2 pt 6 dashtype 3",
+                 "kernel": "lw 3 pt 5"}.get(
             title.split()[2], "lw 1 pt 0 dashtype 2")
         plots.append(f"'{data_path}' index {i} with linespoints linecolor {color} {style} "
                      f"title '{title}'")
@@ -268,8 +269,13 @@ def main():
     err_path = os.path.join(a.results, "errors.log")
     if os.path.exists(err_path) and os.path.getsize(err_path) > 0:
         with open(err_path) as f:
-            errs = f.read().strip().splitlines()
-        md += ["## Failed runs", "", "```"] + errs[:50] + ["```", ""]
+            lines = f.read().strip().splitlines()
+        missing = [l for l in lines if "not available here" in l]
+        errs = [l for l in lines if "not available here" not in l]
+        if missing:
+            md += ["## Not measured", ""] + [f"- {l}" for l in missing] + [""]
+        if errs:
+            md += ["## Failed runs", "", "```"] + errs[:50] + ["```", ""]
 
     with open(os.path.join(a.out, "REPORT.md"), "w") as f:
         f.write("\n".join(md) + "\n")

@@ -4,7 +4,7 @@
 # and writes bench/report/REPORT.md (+ lookups.png) from the medians.
 #
 #   bench/run.sh [--depths 1-3|1,3,5] [--quick] [--reps N] [--seconds S]
-#                [--data DIR] [--build DIR]
+#                [--data DIR] [--build DIR] [--report DIR (default bench/report)]
 #
 # Methods per depth (each a fresh bench_lib process, page cache dropped
 # before each):
@@ -12,6 +12,7 @@
 #   pread x1             application lookup, one O_DIRECT pread per hop (XRP's read())
 #   uring x1             the same with io_uring at queue depth 1
 #   syscall, native      libchase engines at 1, 8, 32, 64 chains in flight
+#   kernel               the same, where the patched kernel is running
 # Repetitions are the outer loop, so slow phases of a shared machine spread
 # over every method instead of hitting one.
 set -euo pipefail
@@ -24,6 +25,7 @@ seconds=2
 quick=0
 data=/var/tmp/chasefs-bench
 build=$root/build-bench
+report=$here/report
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -33,7 +35,8 @@ while [ $# -gt 0 ]; do
         --seconds) seconds=$2; shift 2 ;;
         --data) data=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --report) report=$2; shift 2 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -77,7 +80,7 @@ for d in $depth_list; do
     fi
 done
 
-results=$here/report/results
+results=$report/results
 mkdir -p "$results"
 rm -f "$results/lib.jsonl" "$results/errors.log"
 {
@@ -92,7 +95,15 @@ drop_caches() {
     fi
 }
 
-configs="raw:1 raw:32 pread:1 uring:1 syscall:1 syscall:8 syscall:32 syscall:64 native:1 native:8 native:32 native:64"
+configs="raw:1 raw:32 pread:1 uring:1"
+engines=$("$bench_lib" --engines)
+for engine in syscall native kernel; do
+    if grep -qx "$engine" <<< "$engines"; then
+        configs+=" $engine:1 $engine:8 $engine:32 $engine:64"
+    else
+        echo "engine $engine is not available here: not measured" >> "$results/errors.log"
+    fi
+done
 total=$(( reps * $(echo $depth_list | wc -w) * $(echo $configs | wc -w) ))
 n=0
 for rep in $(seq 1 "$reps"); do
@@ -126,8 +137,8 @@ for hook in "$here"/run.d/*.sh; do
 done
 
 echo "== report"
-python3 "$here/report.py" --results "$results" --out "$here/report"
-if [ -s "$results/errors.log" ]; then
+python3 "$here/report.py" --results "$results" --out "$report"
+if grep -qv "not available here" "$results/errors.log" 2>/dev/null; then
     echo "some runs failed; see $results/errors.log and the report" >&2
 fi
-echo "wrote $here/report/REPORT.md"
+echo "wrote $report/REPORT.md"
