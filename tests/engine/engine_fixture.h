@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <set>
+
 #include "bptree_reader.h"
 #include "chase/chase.h"
 
