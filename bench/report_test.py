@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""report.py on hand-made results: medians, each issue-2 check on both sides
+of its threshold, extra JSON-lines tables, not-measured engines."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def row(depth, method, inflight, run, **metrics):
+    base = {"ops_per_s": 1000, "p50_us": 100, "p99_us": 200, "cpu_us_per_op": 10,
+            "reads_per_op": depth + 1, "peak_rss_mib": 5}
+    base.update(metrics)
+    return {"bench": "lib", "run": run,
+            "config": {"depth": depth, "method": method, "inflight": inflight}, "metrics": base}
+
+
+class ReportTest(unittest.TestCase):
+    def build(self, rows, extra=None, errors=""):
+        d = tempfile.mkdtemp()
+        res = os.path.join(d, "results")
+        os.makedirs(res)
+        with open(os.path.join(res, "lib.jsonl"), "w") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+        for name, lines in (extra or {}).items():
+            with open(os.path.join(res, name), "w") as f:
+                f.write("\n".join(json.dumps(l) for l in lines) + "\n")
+        with open(os.path.join(res, "errors.log"), "w") as f:
+            f.write(errors)
+        subprocess.run([sys.executable, os.path.join(HERE, "report.py"), "--results", res,
+                        "--out", d], check=True)
+        with open(os.path.join(d, "REPORT.md")) as f:
+            return f.read()
+
+    def test_checks_on_both_sides(self):
+        rows = []
+        for run, noise in ((1, 1.0), (2, 1.0), (3, 50.0)):  # run 3 is an outlier
+            # depth 2: every target met; depth 3: every target missed.
+            rows += [row(2, "raw", 32, run, ops_per_s=30000 * noise),
+                     row(2, "pread", 1, run, ops_per_s=1000, p50_us=100),
+                     row(2, "syscall", 1, run, p50_us=109),
+                     row(2, "syscall", 32, run, ops_per_s=8100, cpu_us_per_op=15),
+                     row(2, "native", 32, run, cpu_us_per_op=10),
+                     row(2, "syscall", 64, run, peak_rss_mib=63.9),
+                     row(2, "native", 64, run, peak_rss_mib=10)]
+            rows += [row(3, "raw", 32, run, ops_per_s=40000),
+                     row(3, "pread", 1, run, ops_per_s=1000, p50_us=100),
+                     row(3, "syscall", 1, run, p50_us=111 * noise),
+                     row(3, "syscall", 32, run, ops_per_s=2990, cpu_us_per_op=15.1),
+                     row(3, "native", 32, run, cpu_us_per_op=10),
+                     row(3, "syscall", 64, run, peak_rss_mib=64),
+                     row(3, "native", 64, run, peak_rss_mib=10)]
+        md = self.build(rows)
+        self.assertIn("| 2 | syscall p50 latency at 1 in flight within 10% of pread (ratio <= 1.10) | 1.09 | met |", md)
+        self.assertIn("| 2 | syscall lookups/s at 32 in flight >= 3x pread | 8.10x | met |", md)
+        # ceiling = 30000 (median; the 50x outlier is ignored) / 3 reads = 10000/s
+        self.assertIn("(= 10,000/s) | 81% | met |", md)
+        self.assertIn("| 2 | syscall CPU per lookup <= 1.5x native (32 in flight) | 1.50x | met |", md)
+        self.assertIn("| 2 | peak RSS at 64 in flight < 64 MiB (max of syscall, native) | 63.9 MiB | met |", md)
+        self.assertIn("| 3 | syscall p50 latency at 1 in flight within 10% of pread (ratio <= 1.10) | 1.11 | **not met** |", md)
+        self.assertIn("| 3 | syscall lookups/s at 32 in flight >= 3x pread | 2.99x | **not met** |", md)
+        self.assertIn("(= 10,000/s) | 30% | **not met** |", md)
+        self.assertIn("| 3 | syscall CPU per lookup <= 1.5x native (32 in flight) | 1.51x | **not met** |", md)
+        self.assertIn("| 3 | peak RSS at 64 in flight < 64 MiB (max of syscall, native) | 64.0 MiB | **not met** |", md)
+        self.assertIn("5 of 10 checks met.", md)
+
+    def test_missing_engine_is_not_met_and_listed(self):
+        rows = [row(1, "pread", 1, 1), row(1, "raw", 32, 1), row(1, "native", 32, 1),
+                row(1, "native", 64, 1)]
+        md = self.build(rows, errors="engine syscall is not available here: not measured\n")
+        self.assertIn("| 1 | syscall p50 at 1 in flight within 10% of pread | not measured | **not met** (missing data) |", md)
+        self.assertIn("## Not measured\n\n- engine syscall is not available here: not measured", md)
+        self.assertNotIn("## Failed runs", md)
+
+    def test_extra_tables_and_failures(self):
+        extra = {"fs.jsonl": [
+            {"bench": "fs", "run": 1, "config": {"path": "cat"}, "metrics": {"ops_per_s": 10}},
+            {"bench": "fs", "run": 2, "config": {"path": "cat"}, "metrics": {"ops_per_s": 30}},
+            {"bench": "fs", "run": 3, "config": {"path": "cat"}, "metrics": {"ops_per_s": 20}}]}
+        md = self.build([row(1, "pread", 1, 1)], extra, errors="bench_lib: boom\n")
+        self.assertIn("### fs.jsonl", md)
+        self.assertIn("| path | ops_per_s | runs |", md)
+        self.assertIn("| cat | 20.00 | 3 |", md)
+        self.assertIn("## Failed runs\n\n```\nbench_lib: boom\n```", md)
+
+
+if __name__ == "__main__":
+    unittest.main()
