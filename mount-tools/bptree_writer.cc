@@ -81,7 +81,7 @@ BuildError write_bptree(const KvSource &src, int fd, Progress *progress, BptreeS
     BptreeLayout l;
     if (BuildError e = plan_bptree(src.size(), &l); !e.ok()) return e;
     FdWriter w(fd);
-    if (progress) progress->set_total(l.file_size);
+    if (progress) progress->start_phase("writing", l.file_size);
 
     char block[BPT_NODE_SIZE] = {};
     bpt_super s = make_bptree_super(l);

@@ -20,7 +20,9 @@ using namespace mkindex;
 
 namespace {
 
-int fail(const BuildError &e) {
+// Ends a progress line first, so the message starts a line of its own.
+int fail(Progress &progress, const BuildError &e) {
+    progress.finish();
     std::fprintf(stderr, "chase-mkindex: %s\n", e.msg.c_str());
     return 1;
 }
@@ -31,7 +33,8 @@ uint64_t pow31(unsigned n) {
     return v;
 }
 
-BuildError make_source(const MkindexOptions &o, std::unique_ptr<KvSource> *src) {
+BuildError make_source(const MkindexOptions &o, Progress *progress,
+                       std::unique_ptr<KvSource> *src) {
     if (o.generated) {
         uint64_t count = o.levels ? pow31(o.levels) : o.count;
         auto g = std::make_unique<GeneratedKeys>(count, o.stride);
@@ -43,7 +46,7 @@ BuildError make_source(const MkindexOptions &o, std::unique_ptr<KvSource> *src) 
         return {};
     }
     std::vector<Record> recs;
-    if (BuildError e = read_tsv(o.tsv, &recs); !e.ok()) return e;
+    if (BuildError e = read_tsv(o.tsv, &recs, progress); !e.ok()) return e;
     *src = std::make_unique<SortedRecords>(std::move(recs));
     return {};
 }
@@ -60,22 +63,22 @@ int main(int argc, char **argv) {
         std::fputs(mkindex_usage().c_str(), stdout);
         return 0;
     }
+    Progress progress(Progress::wanted(opts.progress));
     std::unique_ptr<KvSource> src;
-    if (BuildError e = make_source(opts, &src); !e.ok()) return fail(e);
+    if (BuildError e = make_source(opts, &progress, &src); !e.ok()) return fail(progress, e);
 
     AtomicOutput out;
-    if (BuildError e = out.create(opts.out); !e.ok()) return fail(e);
+    if (BuildError e = out.create(opts.out); !e.ok()) return fail(progress, e);
     remove_on_fatal_signal(out);
-    Progress progress(Progress::wanted(opts.progress));
     WriteSummary summary;
     const FormatWriter *writer = find_format(opts.format);
     if (BuildError e =
             writer->write(*src, OutputTarget{out.fd(), out.temp_path()}, &progress, &summary);
         !e.ok())
-        return fail(e);
+        return fail(progress, e);
     struct stat st {};
     fstat(out.fd(), &st);
-    if (BuildError e = out.commit(); !e.ok()) return fail(e);
+    if (BuildError e = out.commit(); !e.ok()) return fail(progress, e);
     std::printf("%s: %s, %llu keys, %s, %llu bytes (%.1f MB)\n", opts.out.c_str(), writer->name,
                 (unsigned long long)summary.nkeys, summary.shape.c_str(),
                 (unsigned long long)st.st_size, double(st.st_size) / 1e6);

@@ -12,8 +12,15 @@ static int64_t now_ns() {
     return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-Progress::Progress(bool enabled, uint64_t total)
-    : enabled_(enabled), tty_(isatty(STDERR_FILENO)), total_(total) {
+bool Progress::is_tty() {
+    return isatty(STDERR_FILENO);
+}
+
+void Progress::start_phase(std::string label, uint64_t total) {
+    finish();
+    label_ = std::move(label);
+    total_ = total;
+    calls_ = 0;
     start_ns_ = last_ns_ = now_ns();
 }
 

@@ -11,13 +11,13 @@ namespace mkindex {
 
 class Progress {
    public:
-    // enabled: print at all.  total: bytes the build will write (a writer
-    // that learns it later calls set_total).
-    explicit Progress(bool enabled, uint64_t total = 0);
-    void set_total(uint64_t total) { total_ = total; }
-    // Cheap enough to call per node: looks at the clock every 4096 calls.
+    explicit Progress(bool enabled) : enabled_(enabled), tty_(is_tty()) {}
+    // A new phase ("reading in.tsv", "writing") of total bytes; ends the
+    // previous phase's line.
+    void start_phase(std::string label, uint64_t total);
+    // Cheap enough to call per node: looks at the clock every 1024 calls.
     void update(uint64_t done) {
-        if (enabled_ && (++calls_ & 4095) == 0) maybe_print(done);
+        if (enabled_ && (++calls_ & 1023) == 0) maybe_print(done);
     }
     // Ends the progress line (if one was printed).
     void finish();
@@ -26,10 +26,12 @@ class Progress {
     static bool wanted(bool forced);
 
    private:
+    static bool is_tty();
     void maybe_print(uint64_t done);
     bool enabled_, tty_, printed_ = false;
-    uint64_t total_, calls_ = 0;
-    int64_t start_ns_, last_ns_;
+    std::string label_;
+    uint64_t total_ = 0, calls_ = 0;
+    int64_t start_ns_ = 0, last_ns_ = 0;
 };
 
 }  // namespace mkindex

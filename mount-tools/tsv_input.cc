@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <memory>
 
+#include <sys/stat.h>
+
 namespace mkindex {
 
 namespace {
@@ -64,13 +66,19 @@ BuildError parse_line(const std::string &path, uint64_t lineno, std::string_view
 
 }  // namespace
 
-BuildError read_tsv(const std::string &path, std::vector<Record> *out) {
+BuildError read_tsv(const std::string &path, std::vector<Record> *out, Progress *progress) {
     out->clear();
     bool from_stdin = path == "-";
     const std::string name = from_stdin ? "<stdin>" : path;
     std::unique_ptr<FILE, int (*)(FILE *)> f(from_stdin ? stdin : std::fopen(path.c_str(), "rb"),
                                              from_stdin ? [](FILE *) { return 0; } : std::fclose);
     if (!f) return BuildError::from_errno(path);
+    if (progress) {
+        struct stat st {};
+        bool sized = fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode);
+        progress->start_phase("reading " + name, sized ? uint64_t(st.st_size) : 0);
+    }
+    uint64_t consumed = 0;
 
     // Lines are read with a fixed cap so that a binary or runaway file is
     // rejected instead of swallowed whole.
@@ -87,10 +95,12 @@ BuildError read_tsv(const std::string &path, std::vector<Record> *out) {
         if (BuildError e = parse_line(name, lineno, line, &r); !e.ok()) return e;
         out->push_back(std::move(r));
         line.clear();
+        if (progress) progress->update(consumed);
         return {};
     };
     size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+        consumed += n;
         std::string_view chunk(buf, n);
         while (!chunk.empty()) {
             size_t nl = chunk.find('\n');

@@ -16,12 +16,14 @@
 
 #include "build_error.h"
 #include "kv_source.h"
+#include "progress.h"
 
 namespace mkindex {
 
 constexpr size_t kMaxTsvLine = 4096;
 
-BuildError read_tsv(const std::string &path, std::vector<Record> *out);
+BuildError read_tsv(const std::string &path, std::vector<Record> *out,
+                    Progress *progress = nullptr);
 
 // Sorts by key; a duplicate is reported at the later of its lines (the
 // earliest such line if there are several).  name is used in the message.
