@@ -224,17 +224,25 @@ Status check_helpers(const std::vector<uint8_t> &elf) {
     return {};
 }
 
-Status load_checked(const Function &fn, const ChaseMaps &maps, LoadedProgram *out,
-                    std::string *log);
-
 namespace {
 
-struct OwnedFd {
-    int fd = -1;
-    ~OwnedFd() {
-        if (fd >= 0) close(fd);
+// Loads, and on refusal loads again with a log to tell the user why.
+Status load_checked(const Function &fn, const ChaseMaps &maps, LoadedProgram *out,
+                    std::string *log) {
+    Status st = load_once(fn, maps, nullptr, 0, out);
+    if (st.ok() || st.err == EPERM) return st;
+    std::vector<char> buf(4 << 20);
+    LoadedProgram again;
+    Status st2 = load_once(fn, maps, buf.data(), buf.size(), &again);
+    if (st2.ok()) {  // refused once, accepted with a log: keep it
+        *out = again;
+        return {};
     }
-};
+    if (log) *log = buf.data();
+    std::string why = verifier_verdict(buf.data());
+    if (!why.empty()) st.msg += ": " + why;
+    return st;
+}
 
 // A map like `like` (same value size and length) that programs may only
 // read; not mmapable, used for verification only.
@@ -261,8 +269,8 @@ Status load_syscall_program(const Function &fn, const ChaseMaps &maps, LoadedPro
     if (!fn.trusted) {
         // The verifier proves the program never writes a block or the batch
         // list: it must pass with both maps read-only to programs.
-        OwnedFd blocks{readonly_twin(maps.blocks, CHASE_MAP_BLOCKS)};
-        OwnedFd batch{readonly_twin(maps.batch, CHASE_MAP_BATCH)};
+        OwnedFd blocks(readonly_twin(maps.blocks, CHASE_MAP_BLOCKS));
+        OwnedFd batch(readonly_twin(maps.batch, CHASE_MAP_BATCH));
         if (blocks.fd < 0 || batch.fd < 0)
             return Status::error(errno,
                                  std::string("creating verification maps: ") + strerror(errno));
@@ -275,22 +283,8 @@ Status load_syscall_program(const Function &fn, const ChaseMaps &maps, LoadedPro
     return load_checked(fn, maps, out, log);
 }
 
-Status load_checked(const Function &fn, const ChaseMaps &maps, LoadedProgram *out,
-                    std::string *log) {
-    Status st = load_once(fn, maps, nullptr, 0, out);
-    if (st.ok() || st.err == EPERM) return st;
-    // Refused: load again with a log to tell the user why.
-    std::vector<char> buf(4 << 20);
-    LoadedProgram again;
-    Status st2 = load_once(fn, maps, buf.data(), buf.size(), &again);
-    if (st2.ok()) {  // refused once, accepted with a log: keep it
-        *out = again;
-        return {};
-    }
-    if (log) *log = buf.data();
-    std::string why = verifier_verdict(buf.data());
-    if (!why.empty()) st.msg += ": " + why;
-    return st;
+OwnedFd::~OwnedFd() {
+    if (fd >= 0) close(fd);
 }
 
 void unload_program(LoadedProgram *p) {

@@ -21,6 +21,15 @@
 
 namespace chase {
 
+// Closes the fd it holds.
+struct OwnedFd {
+    int fd = -1;
+    OwnedFd() = default;
+    explicit OwnedFd(int f) : fd(f) {}
+    OwnedFd(const OwnedFd &) = delete;
+    ~OwnedFd();
+};
+
 // The four ABI maps one backend's programs share.
 struct ChaseMaps {
     int blocks = -1, scratch = -1, hops = -1, batch = -1;

@@ -80,7 +80,7 @@ class UserEngine final : public Engine {
     unsigned take_slot(unsigned c);
     void prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint32_t len, uint32_t hop);
     void on_read(unsigned slot, int res);
-    Status run_ready();
+    void run_ready();
     void collect(unsigned c, unsigned slot);
     void finish_round(unsigned c);
     void finish(unsigned c, int ret, std::string error = {});

@@ -26,8 +26,7 @@ struct Session::Impl {
         auto it = user.find(set);
         if (it == user.end()) {
             std::unique_ptr<Engine> e;
-            EngineKind k = kind == EngineKind::native ? EngineKind::native : kind;
-            Status st = Engine::create(k, set, opts.max_inflight, &e);
+            Status st = Engine::create(kind, set, opts.max_inflight, &e);
             if (!st.ok()) {
                 st.msg = f.path() + ": " + st.msg;
                 return st;

@@ -10,22 +10,11 @@
 
 namespace chase {
 
-namespace {
-
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) close(fd);
-    }
-};
-
-}  // namespace
-
 Status verify_object(const std::string &path, std::string *log) {
     std::shared_ptr<FunctionSet> set;
     Status st = read_object_functions(path, &set);
     if (!st.ok()) return st;
-    Fd maps[4];
+    OwnedFd maps[4];
     const struct {
         const char *name;
         uint32_t size, flags;
