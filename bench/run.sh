@@ -4,7 +4,7 @@
 # and writes bench/report/REPORT.md (+ lookups.png) from the medians.
 #
 #   bench/run.sh [--depths 1-3|1,3,5] [--quick] [--reps N] [--seconds S]
-#                [--data DIR] [--build DIR] [--report DIR (default bench/report)]
+#                [--data DIR] [--build DIR] [--no-build] [--report DIR (default bench/report)]
 #
 # Methods per depth (each a fresh bench_lib process, page cache dropped
 # before each):
@@ -20,12 +20,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 depths=""
-reps=5
-seconds=2
+reps=""
+seconds=""
 quick=0
 data=/var/tmp/chasefs-bench
 build=$root/build-bench
 report=$here/report
+do_build=1
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -36,16 +37,16 @@ while [ $# -gt 0 ]; do
         --data) data=$2; shift 2 ;;
         --build) build=$2; shift 2 ;;
         --report) report=$2; shift 2 ;;
+        --no-build) do_build=0; shift ;;
         -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
+# --quick changes the defaults only; explicit options win.
 if [ $quick = 1 ]; then
-    reps=3
-    seconds=1
-    : "${depths:=1-3}"
+    : "${reps:=3}" "${seconds:=1}" "${depths:=1-3}"
 fi
-: "${depths:=1-5}"
+: "${reps:=5}" "${seconds:=2}" "${depths:=1-5}"
 
 # "1-3" or "1,3,5" -> "1 2 3" / "1 3 5"
 expand_depths() {
@@ -63,11 +64,13 @@ expand_depths() {
 }
 depth_list=$(expand_depths "$depths")
 
-echo "== build ($build)"
-if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+if [ $do_build = 1 ]; then
+    echo "== build ($build)"
+    if [ ! -f "$build/CMakeCache.txt" ]; then
+        cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    fi
+    cmake --build "$build" -j2 --target bench_lib chase-mkindex >/dev/null
 fi
-cmake --build "$build" -j2 --target bench_lib chase-mkindex >/dev/null
 bench_lib=$build/bench/bench_lib
 mkindex=$build/mount-tools/chase-mkindex
 
@@ -85,6 +88,9 @@ mkdir -p "$results"
 rm -f "$results/lib.jsonl" "$results/errors.log"
 {
     echo "{\"date\":\"$(date -u +%FT%TZ)\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),"
+    commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    if ! git -C "$root" diff --quiet HEAD 2>/dev/null; then commit+=" + uncommitted changes"; fi
+    echo "\"commit\":\"$commit\","
     echo "\"depths\":\"$depth_list\",\"reps\":$reps,\"seconds\":$seconds,"
     echo "\"loadavg_start\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"data\":\"$data\"}"
 } > "$results/meta.json"
