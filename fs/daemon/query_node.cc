@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <unordered_map>
 
@@ -66,7 +68,17 @@ struct OpenAnswer {
 struct QueryTable {
     std::mutex mutex;
     std::unordered_map<std::string, std::unique_ptr<QueryNode>> by_name;
+    std::condition_variable shrunk;  // signalled when by_name drops below kLowWater
 };
+
+// Back-pressure: the kernel lets go of query names only as fast as the
+// reaper can invalidate them (each invalidation waits for the directory's
+// lock, which lookups hold).  Above kHighWater live nodes, getattr and open
+// of query names wait (at most kMaxWait, so never a hang) until forgets bring
+// the table under kLowWater; that slows the clients instead of growing the
+// daemon.  They run outside the directory lock, so the reaper can proceed.
+constexpr size_t kHighWater = 4096, kLowWater = 2048;
+constexpr auto kMaxWait = std::chrono::milliseconds(100);
 
 QueryTable &table() {
     static QueryTable t;
@@ -140,8 +152,16 @@ chase::Status failure(const struct stat &st, chase::Status s) {
     return s;
 }
 
+void wait_for_room() {
+    QueryTable &t = table();
+    std::unique_lock<std::mutex> lock(t.mutex);
+    if (t.by_name.size() < kHighWater) return;
+    t.shrunk.wait_for(lock, kMaxWait, [&] { return t.by_name.size() <= kLowWater; });
+}
+
 // Runs the node's query on the file its name names now.
 chase::Status run_node_query(fuse_req_t req, QueryNode &q, OpenAnswer *out) {
+    wait_for_room();
     DataFileAt f;
     f.fd = openat(q.dir->fd, q.file.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (f.fd < 0) return chase::Status::error(ENOENT, q.file + " is gone");
@@ -291,6 +311,7 @@ void query_forget(QueryNode *q, uint64_t n) {
     std::lock_guard<std::mutex> g(t.mutex);
     q->nlookup = n > q->nlookup ? 0 : q->nlookup - n;
     if (q->nlookup == 0) t.by_name.erase(table_key(nodeid_of(q->dir), q->name));
+    if (t.by_name.size() == kLowWater) t.shrunk.notify_all();
 }
 
 size_t query_node_count() {

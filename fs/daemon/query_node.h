@@ -35,5 +35,6 @@ size_t query_node_count();
 void query_reaper_start(struct fuse_session *se);
 void query_reaper_enqueue(fuse_ino_t parent, const std::string &name);
 void query_reaper_stop();
+std::string query_reaper_counters();  // "key=value" lines for user.chase.daemon
 
 }  // namespace chasefs

@@ -45,6 +45,9 @@ chase::Session *thread_session(chase::Status *error) {
     if (!session) {
         chase::SessionOptions opts;
         opts.engine = fs().config.engine;
+        // A daemon thread runs one query at a time: a few slots suffice, and
+        // every slot is a block and a scratch area mapped per thread.
+        opts.max_inflight = 2;
         *error = chase::Session::create(opts, &session);
         if (!error->ok()) return nullptr;
     }
