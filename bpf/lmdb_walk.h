@@ -171,19 +171,21 @@ CHASE_INLINE int lmdb_cmp(const struct chase_ctx *ctx, __u32 node, __u32 q, __u3
 
 /* First i in [lo, n) whose key is > q (upper) or >= q (!upper); n if none.
  * *bad is set when a probed node is out of its page. */
-CHASE_INLINE __u32 lmdb_bound(const struct chase_ctx *ctx, __u32 lo, __u32 n, __u32 q,
-			      __u32 qlen, int upper, int *bad)
+CHASE_INLINE __u32 lmdb_bound(const struct chase_ctx *ctx, struct lmdb_walk *w, __u32 lo, __u32 n,
+			      __u32 q, __u32 qlen, int upper, int *bad)
 {
-	__u32 hi = n;
+	volatile __u32 *vlo = &w->blo, *vhi = &w->bhi;
 
+	*vlo = lo;
+	*vhi = n;
 	CHASE_FOR(step, 12) /* n <= (4096 - 16) / 2 = 2040 < 2^11 */
 	{
-		__u32 mid, node;
+		__u32 l = *vlo, h = *vhi, mid, node;
 		int c;
 
-		if (lo >= hi)
+		if (l >= h)
 			break;
-		mid = (lo + hi) / 2;
+		mid = l + (h - l) / 2;
 		node = lmdb_node(ctx, mid, n);
 		if (!node) {
 			*bad = 1;
@@ -191,11 +193,11 @@ CHASE_INLINE __u32 lmdb_bound(const struct chase_ctx *ctx, __u32 lo, __u32 n, __
 		}
 		c = lmdb_cmp(ctx, node, q, qlen);
 		if (upper ? c <= 0 : c < 0)
-			lo = mid + 1;
+			*vlo = mid + 1;
 		else
-			hi = mid;
+			*vhi = mid;
 	}
-	return lo;
+	return *vlo;
 }
 
 CHASE_INLINE __u64 lmdb_child(const struct chase_ctx *ctx, __u32 node)
@@ -210,7 +212,7 @@ CHASE_INLINE int lmdb_descend(struct chase_ctx *ctx, struct lmdb_walk *w, __u32 
 			      __u32 qlen, __u32 n, __u32 *taken)
 {
 	int bad = 0;
-	__u32 i = lmdb_bound(ctx, 1, n, q, qlen, 1, &bad) - 1;
+	__u32 i = lmdb_bound(ctx, w, 1, n, q, qlen, 1, &bad) - 1;
 	__u32 node = lmdb_node(ctx, i, n);
 
 	if (bad || !node)
@@ -224,7 +226,7 @@ CHASE_INLINE int lmdb_find(struct chase_ctx *ctx, struct lmdb_walk *w, __u32 q, 
 			   __u32 n, __u32 *out)
 {
 	int bad = 0;
-	__u32 i = lmdb_bound(ctx, 0, n, q, qlen, 0, &bad);
+	__u32 i = lmdb_bound(ctx, w, 0, n, q, qlen, 0, &bad);
 	__u32 node;
 
 	*out = 0;

@@ -15,6 +15,8 @@ namespace {
 // Add a format here (and its adapter file to fs/CMakeLists.txt).
 const FormatEntry *const kFormats[] = {
     &kBptreeFormat,
+    &kLmdbFormat,
+    &kCdbFormat,
 };
 
 Status unsupported(const Format &f, const char *what) {
@@ -67,6 +69,17 @@ Status open_format(int fd, uint64_t size, const std::string &format_name,
     return Status::error(EMEDIUMTYPE,
                          "not a recognised data file (no known magic number; name the format "
                          "with the user.chase.fn attribute)");
+}
+
+std::string detect_format(int fd, uint64_t size) {
+    uint8_t head[4096] = {};
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    if (n < 0) return "";
+    for (const FormatEntry *f : kFormats)
+        if (f->sniff && f->sniff(head, size_t(n), size)) return f->name;
+    for (const FormatEntry *f : kFormats)
+        if (f->detect && f->detect(head, size_t(n), size)) return f->name;
+    return "";
 }
 
 std::vector<std::string> format_names() {

@@ -67,6 +67,10 @@ class Format {
 Status open_format(int fd, uint64_t size, const std::string &format_name,
                    const std::shared_ptr<FunctionSet> &user_fns, std::unique_ptr<Format> *out);
 
+// The format a file looks like: by magic number, or for formats without one
+// (cdb) by a structural check of its header; "" if none.  For attach --detect.
+std::string detect_format(int fd, uint64_t size);
+
 // Names of the formats that can be named explicitly.
 std::vector<std::string> format_names();
 

@@ -12,9 +12,14 @@ struct FormatEntry {
     bool (*sniff)(const uint8_t *head, size_t n, uint64_t size);
     Status (*open)(int fd, uint64_t size, const std::shared_ptr<FunctionSet> &user,
                    std::unique_ptr<Format> *out);
+    // A structural check for formats without a magic number (attach
+    // --detect); never used to recognise a file on its own.
+    bool (*detect)(const uint8_t *head, size_t n, uint64_t size) = nullptr;
 };
 
 extern const FormatEntry kBptreeFormat;
+extern const FormatEntry kLmdbFormat;
+extern const FormatEntry kCdbFormat;
 
 // A function by name: the user's object first, then the built-ins.
 const Function *find_function(const std::shared_ptr<FunctionSet> &user, const char *name);

@@ -153,6 +153,10 @@ struct lmdb_walk {
 	__u32 level;         /* state: pages of the tree read on this descent */
 	__u32 db_flags;      /* state: md_flags of that tree */
 	__u32 pad;
+	/* state: bounds of the binary search in progress.  They live here, not
+	 * in registers, so the verifier sees them as unknown on every step and
+	 * does not explore each of the 2^11 paths through the search. */
+	__u32 blo, bhi;
 };
 
 enum lmdb_phase {
@@ -160,6 +164,7 @@ enum lmdb_phase {
 	LMDB_PH_DBNAME,   /* descending the main tree to a named database */
 	LMDB_PH_KEY,      /* descending the tree to the key */
 	LMDB_PH_NEXT,     /* range: climbing back to a parent for the next leaf */
+	LMDB_PH_DOWN,     /* range: descending to the leftmost leaf of a subtree */
 };
 
 /* ---- lmdb_get ----------------------------------------------------------- */
@@ -199,10 +204,29 @@ struct lmdb_level {
  *   16 key[klen]  then value[vlen] unless BIG; padded to 8
  */
 #define LMDB_REC_HDR 16u
-#define LMDB_RANGE_OUT 2160u
+#define LMDB_RANGE_OUT 2112u
 /* Stop taking leaves once the chain has used this many hops, far inside
  * the engine's cap; the adapter resumes after the last key. */
 #define LMDB_SCAN_HOP_BUDGET 40u
+
+/* The leaf's records being copied out, one byte per loop step (state in
+ * the scratch area, so the verifier checks the step once). */
+struct lmdb_emit {
+	__u32 i, end;   /* next node of the leaf, and the first past hi */
+	__u32 n;        /* nodes of the leaf */
+	__u32 pos, plen;/* byte of the current record's payload, its length */
+	__u32 klen;     /* key part of the payload */
+	__u32 srck, srcv; /* block offsets of the key and the inline value */
+	__u32 dst;      /* out[] offset of the current record's payload, ~0 = none */
+	__u32 stop;     /* why emitting stopped: enum lmdb_emit_stop */
+};
+
+enum lmdb_emit_stop {
+	LMDB_EMIT_RUN = 0,
+	LMDB_EMIT_LEAF_DONE, /* every node up to end is out */
+	LMDB_EMIT_FULL,      /* out[] or the limit is full: resume after the last key */
+	LMDB_EMIT_CORRUPT,   /* a node leaves its page */
+};
 
 struct lmdb_range_scratch {
 	struct lmdb_walk w;
@@ -213,6 +237,8 @@ struct lmdb_range_scratch {
 	__u32 more;    /* out: stopped before the end of the range */
 	__u32 nstack;  /* state: branch levels above the current leaf */
 	__u32 pad;
+	struct lmdb_emit e;
+	__u32 pad2[2];
 	struct lmdb_level stack[LMDB_MAX_DEPTH];
 	__u8 lo[LMDB_KEY_BUF];
 	__u8 hi[LMDB_KEY_BUF];
@@ -223,6 +249,7 @@ struct lmdb_range_scratch {
 #ifndef __cplusplus
 _Static_assert(sizeof(struct lmdb_get_scratch) <= CHASE_SCRATCH_SIZE, "get scratch");
 _Static_assert(sizeof(struct lmdb_range_scratch) <= CHASE_SCRATCH_SIZE, "range scratch");
+_Static_assert(__builtin_offsetof(struct lmdb_range_scratch, out) % 8 == 0, "records aligned");
 #endif
 
 #endif /* CHASE_LMDB_H */

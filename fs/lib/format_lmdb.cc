@@ -1,0 +1,302 @@
+// LMDB environment files (data.mdb as liblmdb 0.9 writes it; the bytes on
+// disk are drawn in bpf/include/chase/lmdb.h).  Keys are the raw key bytes;
+// "NAME/KEY" looks KEY up in the named database NAME when the main database
+// holds a database of that name (see bpf/FORMATS.md).
+//
+//   plan    key (+ named database) into struct lmdb_get_scratch
+//   chain   lmdb_get: meta pages, branch pages, leaf
+//   finish  inline value from the scratch area, or one pread of the overflow
+//           run (its page header checked); then the snapshot check below
+//
+// Snapshot check.  The chain read snapshot txnid from meta slot txnid % 2.
+// A writer overwrites that slot only when it commits txnid + 2, and pages of
+// the snapshot can be reused no earlier than by the transaction after that
+// one (liblmdb reuses pages freed by transactions older than the oldest
+// snapshot still possibly in use).  So if the slot still holds txnid after
+// every page was read, none of the pages read had been overwritten: the
+// answer is the snapshot's.  Otherwise the lookup says EAGAIN (retry).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "format_registry.h"
+
+extern "C" {
+#include "chase/lmdb.h"
+}
+
+namespace chase {
+
+namespace {
+
+template <typename T>
+T load(const uint8_t *p) {
+    T v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+const char *why_text(uint32_t why) {
+    switch (why) {
+        case LMDB_WHY_MAGIC:
+            return "a meta page lacks the LMDB magic number 0xBEEFC0DE";
+        case LMDB_WHY_VERSION:
+            return "the LMDB data version is not 1";
+        case LMDB_WHY_PAGE_SIZE:
+            return "the page size is not 4096 bytes";
+        case LMDB_WHY_DUPSORT:
+            return "the database was created with MDB_DUPSORT (duplicate keys), which chasefs "
+                   "does not read";
+        case LMDB_WHY_KEY_ORDER:
+            return "the database uses MDB_REVERSEKEY or MDB_INTEGERKEY ordering, which chasefs "
+                   "does not read";
+        case LMDB_WHY_PAGE_RANGE:
+            return "a page number points past the end of the file";
+        case LMDB_WHY_PAGE_PGNO:
+            return "a page's header names a different page number";
+        case LMDB_WHY_PAGE_TYPE:
+            return "a page is not the branch or leaf page the tree needs";
+        case LMDB_WHY_PAGE_BOUNDS:
+            return "a page's lower/upper bounds are impossible";
+        case LMDB_WHY_DEPTH:
+            return "the tree is deeper than its recorded depth";
+        case LMDB_WHY_NODE:
+            return "a node or its key runs out of its page";
+        case LMDB_WHY_NOT_SUBDB:
+            return "the name is a plain key, not a named database";
+        case LMDB_WHY_IS_SUBDB:
+            return "the key names a database, not a value";
+        case LMDB_WHY_NO_SUBDB:
+            return "no such named database";
+        case LMDB_WHY_DUPDATA:
+            return "a duplicate-data node outside an MDB_DUPSORT database";
+        case LMDB_WHY_BIG_RANGE:
+            return "an overflow value runs past the end of the file";
+        case LMDB_WHY_QUERY:
+            return "malformed query";
+        case LMDB_WHY_EMPTY:
+            return "the database is empty";
+        default:
+            return nullptr;
+    }
+}
+
+std::string printable(std::string_view key) {
+    std::string out;
+    for (unsigned char c : key.substr(0, 64)) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += char(c);
+        } else {
+            char b[5];
+            snprintf(b, sizeof b, "\\x%02x", c);
+            out += b;
+        }
+    }
+    if (key.size() > 64) out += "...";
+    return out;
+}
+
+struct Meta {
+    uint64_t txnid = 0, root = 0, entries = 0, last_pg = 0;
+    uint16_t flags = 0, depth = 0;
+    uint32_t psize = 0;
+};
+
+Status read_meta(int fd, unsigned slot, Meta *m) {
+    uint8_t b[LMDB_META_TXNID + 8];
+    ssize_t n = pread(fd, b, sizeof b, off_t(slot) * LMDB_PAGE_SIZE);
+    if (n != ssize_t(sizeof b))
+        return Status::error(EUCLEAN, "LMDB meta page " + std::to_string(slot) + " is truncated");
+    if (load<uint32_t>(b + LMDB_META_MAGIC) != LMDB_MAGIC)
+        return Status::error(EUCLEAN, "LMDB meta page " + std::to_string(slot) +
+                                          " lacks the magic number 0xBEEFC0DE");
+    if (load<uint32_t>(b + LMDB_META_VERSION) != LMDB_VERSION)
+        return Status::error(EOPNOTSUPP, "LMDB data version " +
+                                             std::to_string(load<uint32_t>(b + LMDB_META_VERSION)) +
+                                             " is not supported (only 1, liblmdb 0.9)");
+    const uint8_t *main = b + LMDB_META_DBS + LMDB_MAIN_DBI * LMDB_DB_SIZE;
+    m->psize = load<uint32_t>(b + LMDB_META_DBS + LMDB_DB_PAD);
+    m->flags = load<uint16_t>(main + LMDB_DB_FLAGS);
+    m->depth = load<uint16_t>(main + LMDB_DB_DEPTH);
+    m->entries = load<uint64_t>(main + LMDB_DB_ENTRIES);
+    m->root = load<uint64_t>(main + LMDB_DB_ROOT);
+    m->last_pg = load<uint64_t>(b + LMDB_META_LAST_PG);
+    m->txnid = load<uint64_t>(b + LMDB_META_TXNID);
+    return {};
+}
+
+class LmdbFormat final : public Format {
+   public:
+    LmdbFormat(int fd, uint64_t size, const Meta &m, std::set<std::string> subdbs,
+               std::shared_ptr<FunctionSet> user)
+        : fd_(fd), size_(size), meta_(m), subdbs_(std::move(subdbs)), user_(std::move(user)) {}
+
+    Status init() {
+        get_ = find_function(user_, "lmdb_get");
+        if (!get_) return Status::error(ENOENT, "the LMDB storage function lmdb_get is missing");
+        return {};
+    }
+
+    const char *name() const override { return "lmdb"; }
+    unsigned depth() const override { return meta_.depth + 2; }
+    std::string geometry() const override {
+        std::string names;
+        for (const auto &n : subdbs_) names += (names.empty() ? "" : ",") + printable(n);
+        return "format=lmdb\npage_size=" + std::to_string(meta_.psize) +
+               "\ntxnid=" + std::to_string(meta_.txnid) + "\ndepth=" + std::to_string(meta_.depth) +
+               "\nentries=" + std::to_string(meta_.entries) +
+               "\nlast_page=" + std::to_string(meta_.last_pg) +
+               "\nmain_flags=" + std::to_string(meta_.flags) + "\nnamed_databases=" + names +
+               "\nreads_per_lookup=" + std::to_string(meta_.depth + 2) + "\n";
+    }
+
+    Status plan_get(std::string_view key, ChainSpec *c) const override {
+        auto *s = reinterpret_cast<lmdb_get_scratch *>(c->scratch);
+        memset(s, 0, sizeof *s);
+        std::string_view db;
+        size_t slash = key.find('/');
+        if (slash != std::string_view::npos && subdbs_.count(std::string(key.substr(0, slash)))) {
+            db = key.substr(0, slash);
+            key = key.substr(slash + 1);
+        }
+        if (key.empty() || key.size() > LMDB_MAX_KEY)
+            return Status::error(
+                key.empty() ? EINVAL : ENAMETOOLONG,
+                "LMDB keys are 1 to 511 bytes; this one has " + std::to_string(key.size()));
+        s->klen = uint16_t(key.size());
+        memcpy(s->key, key.data(), key.size());
+        s->dblen = uint16_t(db.size());
+        memcpy(s->dbname, db.data(), db.size());
+        c->fn = get_;
+        // two meta pages, the named database's descent and the key's
+        c->hop_cap = std::max(c->hop_cap, 2 + 2 * LMDB_MAX_DEPTH + 1);
+        return {};
+    }
+
+    Status finish_get(const ChainSpec &c, int ret, std::string *value) const override {
+        auto *s = reinterpret_cast<const lmdb_get_scratch *>(c.scratch);
+        std::string key(reinterpret_cast<const char *>(s->key), std::min<size_t>(s->klen, 511));
+        Status st;
+        if (ret == CHASE_DONE && (s->flags & LMDB_GET_BIG))
+            st = read_overflow(*s, value);
+        else if (ret == CHASE_DONE)
+            value->assign(reinterpret_cast<const char *>(s->value),
+                          std::min<size_t>(s->vlen, LMDB_INLINE_MAX));
+        else if (ret == -ENOENT && s->w.why == LMDB_WHY_NONE)
+            st = Status::error(ENOENT, "key '" + printable(key) + "' not found");
+        else
+            st = function_error(ret, s->w.why, key);
+        // A chain that failed before choosing a snapshot read no tree page.
+        if (s->w.metas < 2) return st;
+        Status snap = check_snapshot(s->w);
+        return snap.ok() ? st : snap;
+    }
+
+   private:
+    Status function_error(int ret, uint32_t why, const std::string &key) const {
+        int err = -ret;
+        const char *text = why_text(why);
+        std::string msg = "LMDB lookup of '" + printable(key) + "': ";
+        if (text)
+            msg += text;
+        else
+            msg += strerror(err);
+        if (why == LMDB_WHY_PAGE_RANGE) msg += " (" + std::to_string(size_) + " bytes)";
+        return Status::error(err, msg);
+    }
+
+    // The value of an F_BIGDATA node: one pread of the run, header included.
+    Status read_overflow(const lmdb_get_scratch &s, std::string *value) const {
+        std::string run(LMDB_PAGEHDRSZ + size_t(s.vlen), '\0');
+        off_t at = off_t(s.vpage) * LMDB_PAGE_SIZE;
+        ssize_t n = pread(fd_, run.data(), run.size(), at);
+        if (n < 0) return Status::error(errno, "reading an LMDB overflow value failed");
+        if (size_t(n) != run.size())
+            return Status::error(EUCLEAN, "an LMDB overflow value runs past the end of the file");
+        auto *h = reinterpret_cast<const uint8_t *>(run.data());
+        uint32_t pages = load<uint32_t>(h + LMDB_PG_PAGES);
+        if (load<uint64_t>(h + LMDB_PG_PGNO) != s.vpage ||
+            !(load<uint16_t>(h + LMDB_PG_FLAGS) & LMDB_P_OVERFLOW) ||
+            uint64_t(pages) * LMDB_PAGE_SIZE < run.size())
+            return Status::error(EUCLEAN, "LMDB overflow page " + std::to_string(s.vpage) +
+                                              " has a bad header (not an overflow run of " +
+                                              std::to_string(s.vlen) + " bytes)");
+        value->assign(run, LMDB_PAGEHDRSZ, std::string::npos);
+        return {};
+    }
+
+    Status check_snapshot(const lmdb_walk &w) const {
+        uint64_t now;
+        off_t at = off_t(w.meta_slot & 1) * LMDB_PAGE_SIZE + LMDB_META_TXNID;
+        if (pread(fd_, &now, sizeof now, at) != ssize_t(sizeof now))
+            return Status::error(EIO, "re-reading the LMDB meta page failed");
+        if (now != w.txnid)
+            return Status::error(EAGAIN,
+                                 "the LMDB file was committed to twice while the lookup "
+                                 "read snapshot " +
+                                     std::to_string(w.txnid) + "; retry");
+        return {};
+    }
+
+    int fd_;
+    uint64_t size_;
+    Meta meta_;
+    std::set<std::string> subdbs_;
+    std::shared_ptr<FunctionSet> user_;
+    const Function *get_ = nullptr;
+};
+
+bool sniff(const uint8_t *head, size_t n, uint64_t size) {
+    return n >= LMDB_META_TXNID + 8 && size >= 2 * LMDB_PAGE_SIZE &&
+           load<uint32_t>(head + LMDB_META_MAGIC) == LMDB_MAGIC &&
+           (load<uint16_t>(head + LMDB_PG_FLAGS) & LMDB_P_META);
+}
+
+// Names of the named databases, when the main database is one leaf page
+// (the usual case: it then holds only those names).
+std::set<std::string> named_databases(int fd, const Meta &m) {
+    std::set<std::string> names;
+    uint8_t p[LMDB_PAGE_SIZE];
+    if (m.depth != 1 || m.root == LMDB_INVALID_PGNO) return names;
+    if (pread(fd, p, sizeof p, off_t(m.root) * LMDB_PAGE_SIZE) != ssize_t(sizeof p)) return names;
+    uint16_t lower = load<uint16_t>(p + LMDB_PG_LOWER);
+    if (!(load<uint16_t>(p + LMDB_PG_FLAGS) & LMDB_P_LEAF) || lower < LMDB_PG_PTRS) return names;
+    for (unsigned i = 0; i < (lower - LMDB_PG_PTRS) / 2u; i++) {
+        unsigned at = load<uint16_t>(p + LMDB_PG_PTRS + 2 * i);
+        if (at + LMDB_NODESIZE > sizeof p) continue;
+        unsigned ksize = load<uint16_t>(p + at + LMDB_NODE_KSIZE);
+        if (at + LMDB_NODESIZE + ksize > sizeof p) continue;
+        if (load<uint16_t>(p + at + LMDB_NODE_FLAGS) & LMDB_F_SUBDATA)
+            names.emplace(reinterpret_cast<const char *>(p + at + LMDB_NODESIZE), ksize);
+    }
+    return names;
+}
+
+Status open_lmdb(int fd, uint64_t size, const std::shared_ptr<FunctionSet> &user,
+                 std::unique_ptr<Format> *out) {
+    if (size < 2 * LMDB_PAGE_SIZE)
+        return Status::error(EUCLEAN, "file too short for LMDB's two meta pages (" +
+                                          std::to_string(size) + " bytes)");
+    Meta m0, m1;
+    Status st = read_meta(fd, 0, &m0);
+    if (st.ok()) st = read_meta(fd, 1, &m1);
+    if (!st.ok()) return st;
+    const Meta &m = m1.txnid > m0.txnid ? m1 : m0;
+    if (m.psize != LMDB_PAGE_SIZE)
+        return Status::error(EOPNOTSUPP, "LMDB page size " + std::to_string(m.psize) +
+                                             " is not supported (only 4096)");
+    auto f = std::make_unique<LmdbFormat>(fd, size, m, named_databases(fd, m), user);
+    st = f->init();
+    if (!st.ok()) return st;
+    *out = std::move(f);
+    return {};
+}
+
+}  // namespace
+
+const FormatEntry kLmdbFormat = {"lmdb", sniff, open_lmdb};
+
+}  // namespace chase

@@ -1,0 +1,394 @@
+// LMDB files written by the real liblmdb, read by lmdb_get on every engine;
+// every answer is compared with mdb_get on the same file (and with
+// mdb_dump's listing).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "formats_fixture.h"
+#include "lmdb_oracle.h"
+
+using namespace chase_test;
+
+namespace {
+
+struct Shape {
+    const char *name;
+    size_t n;           // records
+    size_t kmin, kmax;  // key sizes
+    size_t vmin, vmax;  // value sizes
+};
+
+// Key sizes from 1 byte to LMDB's maximum (511), values from empty to
+// several pages (overflow runs), 1 to 10^6 records.
+const Shape kShapes[] = {
+    {"one", 1, 1, 1, 0, 0},
+    {"tiny_keys", 200, 1, 2, 0, 16},
+    {"max_keys", 3000, 400, 511, 0, 64},
+    {"mixed", 20000, 1, 511, 0, 300},
+    {"big_values", 2000, 1, 64, 1000, 20000},
+    {"inline_edge", 3000, 1, 16, 1990, 2100},
+    {"million", 1000000, 4, 24, 0, 40},
+};
+
+KV random_records(const Shape &sh, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::set<std::string> seen;
+    KV kv;
+    while (kv.size() < sh.n) {
+        std::string k = random_bytes(rng, random_size(rng, sh.kmin, sh.kmax));
+        if (!seen.insert(k).second) continue;
+        kv.emplace_back(k, random_bytes(rng, random_size(rng, sh.vmin, sh.vmax)));
+    }
+    return kv;
+}
+
+// Keys that are not in the file: random ones, and neighbours of real keys
+// (one byte longer, one byte shorter, last byte changed).
+std::vector<std::string> absent_keys(const KV &kv, size_t n, uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::set<std::string> present;
+    for (auto &r : kv) present.insert(r.first);
+    std::vector<std::string> out;
+    for (size_t i = 0; out.size() < n && i < 8 * n; i++) {
+        std::string k;
+        const std::string &base = kv[rng() % kv.size()].first;
+        switch (i % 4) {
+            case 0:
+                k = random_bytes(rng, random_size(rng, 1, 511));
+                break;
+            case 1:
+                k = base.size() < 511 ? base + char(rng()) : base.substr(1);
+                break;
+            case 2:
+                k = base.size() > 1 ? base.substr(0, base.size() - 1) : base + "x";
+                break;
+            case 3:
+                k = base;
+                k.back() = char(k.back() + 1 + rng() % 255);
+                break;
+        }
+        if (!k.empty() && !present.count(k)) out.push_back(k);
+    }
+    return out;
+}
+
+std::string lmdb_file(const std::string &name, const KV &kv, const LmdbWriteOptions &o = {}) {
+    std::string path = temp_dir() + "/" + name + ".mdb";
+    lmdb_write(path, kv, o);
+    return path;
+}
+
+class LmdbFormat : public testing::TestWithParam<chase::EngineKind> {};
+
+TEST_P(LmdbFormat, EveryKeyAndAbsentKeysMatchMdbGet) {
+    for (const Shape &sh : kShapes) {
+        SCOPED_TRACE(sh.name);
+        KV kv = random_records(sh, 1000 + sh.n);
+        std::string path = lmdb_file(std::string("shape-") + sh.name, kv);
+        auto f = open_file(path);
+        ASSERT_TRUE(f);
+        EXPECT_EQ(f->format_name(), "lmdb");
+        auto s = make_session(GetParam());
+        ASSERT_TRUE(s);
+        LmdbOracle oracle(path);
+        std::vector<std::string> keys;
+        // Every key; the million-record file: every 10th on the slower
+        // engines keeps the suite within its time budget.
+        size_t step = sh.n >= 1000000 ? 10 : 1;
+        for (size_t i = 0; i < kv.size(); i += step) keys.push_back(kv[i].first);
+        check_lookups(
+            *s, *f, keys, [&](const std::string &k) { return oracle.get(k); }, "present keys");
+        check_lookups(
+            *s, *f, absent_keys(kv, std::min<size_t>(2000, 2 * kv.size() + 4), 7),
+            [&](const std::string &k) { return oracle.get(k); }, "absent keys");
+    }
+}
+
+TEST_P(LmdbFormat, AnswersMatchMdbDumpListing) {
+    KV kv = random_records({"dump", 5000, 1, 100, 0, 5000}, 42);
+    std::string path = lmdb_file("dump", kv);
+    KV dumped = mdb_dump_records(path);
+    ASSERT_EQ(dumped.size(), kv.size());
+    auto f = open_file(path);
+    auto s = make_session(GetParam());
+    std::map<std::string, std::string> listed(dumped.begin(), dumped.end());
+    std::vector<std::string> keys;
+    for (auto &r : dumped) keys.push_back(r.first);
+    check_lookups(
+        *s, *f, keys, [&](const std::string &k) { return listed.at(k); }, "mdb_dump");
+}
+
+TEST_P(LmdbFormat, NamedDatabasesAsNameSlashKey) {
+    LmdbWriteOptions o;
+    o.named["users"] = {{"alice", "1"}, {"bob", "2"}, {"x/y", "slash"}};
+    o.named["big"] = {};
+    for (int i = 0; i < 3000; i++)
+        o.named["big"].emplace_back("k" + std::to_string(i), std::string(i % 50, 'v'));
+    std::string path = lmdb_file("named", {}, o);
+    auto f = open_file(path);
+    auto s = make_session(GetParam());
+    std::string v;
+    ASSERT_TRUE(s->get(*f, "users/alice", &v).ok());
+    EXPECT_EQ(v, "1");
+    ASSERT_TRUE(s->get(*f, "users/x/y", &v).ok());
+    EXPECT_EQ(v, "slash");
+    EXPECT_EQ(s->get(*f, "users/carol", &v).err, ENOENT);
+    LmdbOracle oracle(path);
+    std::vector<std::string> keys;
+    for (auto &r : o.named["big"]) keys.push_back("big/" + r.first);
+    keys.push_back("big/nope");
+    check_lookups(
+        *s, *f, keys, [&](const std::string &k) { return oracle.get(k.substr(4), "big"); },
+        "named");
+    // The database's own record in the main database is not a value.
+    chase::Status st = s->get(*f, "users", &v);
+    EXPECT_EQ(st.err, EISDIR) << st.to_string();
+    EXPECT_NE(st.msg.find("names a database"), std::string::npos) << st.msg;
+    // A name that is not a database is an ordinary key of the main database.
+    EXPECT_EQ(s->get(*f, "nobody/alice", &v).err, ENOENT);
+}
+
+TEST_P(LmdbFormat, DupsortIsRefusedWithReason) {
+    LmdbWriteOptions o;
+    o.flags = MDB_DUPSORT;
+    std::string path = lmdb_file("dupsort", {{"a", "1"}, {"a", "2"}, {"b", "3"}}, o);
+    auto f = open_file(path);
+    auto s = make_session(GetParam());
+    std::string v;
+    chase::Status st = s->get(*f, "a", &v);
+    EXPECT_EQ(st.err, EOPNOTSUPP) << st.to_string();
+    EXPECT_NE(st.msg.find("MDB_DUPSORT"), std::string::npos) << st.msg;
+}
+
+TEST_P(LmdbFormat, KeyLengthLimits) {
+    std::string path = lmdb_file("limits", {{std::string(511, 'k'), "max"}, {"a", ""}});
+    auto f = open_file(path);
+    auto s = make_session(GetParam());
+    std::string v = "junk";
+    ASSERT_TRUE(s->get(*f, std::string(511, 'k'), &v).ok());
+    EXPECT_EQ(v, "max");
+    ASSERT_TRUE(s->get(*f, "a", &v).ok());
+    EXPECT_EQ(v, "");  // an empty value is a value
+    chase::Status st = s->get(*f, std::string(512, 'k'), &v);
+    EXPECT_EQ(st.err, ENAMETOOLONG) << st.to_string();
+}
+
+// Truncated files: opening refuses them, or every lookup either answers as
+// the intact file does or fails with an errno and a sentence.
+TEST_P(LmdbFormat, TruncatedFilesGiveClearErrors) {
+    KV kv = random_records({"trunc", 3000, 1, 40, 0, 6000}, 9);
+    std::string path = lmdb_file("trunc", kv);
+    uint64_t size = std::filesystem::file_size(path);
+    LmdbOracle oracle(path);
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < kv.size(); i += 7) keys.push_back(kv[i].first);
+    std::map<std::string, std::optional<std::string>> want;
+    for (auto &k : keys) want[k] = oracle.get(k);
+    for (uint64_t cut : {uint64_t(0), uint64_t(100), uint64_t(4096), uint64_t(8191), size / 2,
+                         size - 4096, size - 1}) {
+        SCOPED_TRACE(cut);
+        std::string t = temp_dir() + "/trunc-cut.mdb";
+        std::filesystem::copy_file(path, t, std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::resize_file(t, cut);
+        std::shared_ptr<chase::DataFile> f;
+        chase::Status st = chase::DataFile::open(t, {"lmdb", ""}, &f);
+        if (!st.ok()) {
+            EXPECT_FALSE(st.msg.empty());
+            EXPECT_NE(st.err, 0);
+            continue;
+        }
+        auto s = make_session(GetParam());
+        size_t errors = 0;
+        for (auto &k : keys) {
+            std::string v;
+            st = s->get(*f, k, &v);
+            if (st.ok()) {
+                EXPECT_TRUE(want[k] && *want[k] == v) << "wrong answer for " << hexed(k);
+            } else if (st.err == ENOENT) {
+                // ENOENT only where the real answer is ENOENT... or a page
+                // of the lookup lay past the cut (then it must say so).
+                EXPECT_TRUE(!want[k] || !st.msg.empty());
+                EXPECT_FALSE(want[k]) << "key " << hexed(k) << " lost: " << st.to_string();
+            } else {
+                errors++;
+                EXPECT_FALSE(st.msg.empty());
+                EXPECT_TRUE(st.err == EUCLEAN || st.err == ERANGE) << st.to_string();
+            }
+        }
+        if (cut < size - 4096) {
+            EXPECT_GT(errors, 0u) << "a cut file must fail somewhere";
+        }
+    }
+}
+
+// Bytes of the tree's structure overwritten: page headers, the pointer
+// arrays and node headers.  Answers are right or errors; never a crash,
+// never a value the file did not hold for that key.
+TEST_P(LmdbFormat, CorruptPagesGiveErrorsNotWrongAnswers) {
+    KV kv = random_records({"corrupt", 4000, 4, 30, 0, 100}, 11);
+    std::string path = lmdb_file("corrupt", kv);
+    uint64_t pages = std::filesystem::file_size(path) / 4096;
+    LmdbOracle oracle(path);
+    std::map<std::string, std::string> truth(kv.begin(), kv.end());
+    std::mt19937_64 rng(5);
+    for (int round = 0; round < 40; round++) {
+        std::string t = temp_dir() + "/corrupt-round.mdb";
+        std::filesystem::copy_file(path, t, std::filesystem::copy_options::overwrite_existing);
+        int fd = open(t.c_str(), O_WRONLY);
+        for (int j = 0; j < 4; j++) {
+            uint64_t page = 2 + rng() % (pages - 2);
+            uint64_t off = page * 4096 + rng() % 24;  // header and first pointers
+            uint8_t b = uint8_t(rng());
+            pwrite(fd, &b, 1, off_t(off));
+        }
+        close(fd);
+        std::shared_ptr<chase::DataFile> f;
+        chase::Status st = chase::DataFile::open(t, {}, &f);
+        ASSERT_TRUE(st.ok()) << st.to_string();  // meta pages are intact
+        auto s = make_session(GetParam());
+        for (size_t i = 0; i < kv.size(); i += 13) {
+            std::string v;
+            st = s->get(*f, kv[i].first, &v);
+            if (st.ok()) {
+                EXPECT_EQ(v, kv[i].second) << "round " << round;
+            } else {
+                EXPECT_FALSE(st.msg.empty());
+            }
+            if (!st.ok() && st.err != ENOENT) {
+                EXPECT_TRUE(st.err == EUCLEAN || st.err == ERANGE || st.err == ELOOP)
+                    << st.to_string();
+            }
+        }
+    }
+}
+
+// A writer commits while lookups run.  Every value written is "<key>:<n>"
+// for a commit number n, so an answer is either one that some commit
+// stored for that key, or EAGAIN (the snapshot check saw two commits);
+// never a mix of two snapshots, never another key's value.
+TEST_P(LmdbFormat, ConcurrentWriterGivesOldOrNewAnswers) {
+    std::string path = temp_dir() + "/live.mdb";
+    KV kv;
+    for (int i = 0; i < 5000; i++)
+        kv.emplace_back("key" + std::to_string(i), "key" + std::to_string(i) + ":0");
+    // Pad the file first so that later commits reuse freed pages instead of
+    // growing it (a DataFile knows the size it was opened with).
+    LmdbWriteOptions o;
+    o.named["pad"] = {};
+    for (int i = 0; i < 20000; i++)
+        o.named["pad"].emplace_back(std::to_string(i), std::string(100, 'p'));
+    lmdb_write(path, kv, o);
+    {
+        // Drop the padding, then commit twice more so that its pages are
+        // free for the writer below (liblmdb reuses a page two commits
+        // after the one that freed it).
+        MDB_env *env;
+        mdb_env_create(&env);
+        mdb_env_set_maxdbs(env, 4);
+        mdb_env_set_mapsize(env, size_t(1) << 30);
+        ASSERT_EQ(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR, 0644), 0);
+        for (int round = 0; round < 3; round++) {
+            MDB_txn *txn;
+            MDB_dbi dbi;
+            mdb_txn_begin(env, nullptr, 0, &txn);
+            if (round == 0) {
+                mdb_dbi_open(txn, "pad", 0, &dbi);
+                mdb_drop(txn, dbi, 1);
+            } else {
+                mdb_dbi_open(txn, nullptr, 0, &dbi);
+                MDB_val K{4, const_cast<char *>("key0")}, V{6, const_cast<char *>("key0:0")};
+                mdb_put(txn, dbi, &K, &V, 0);
+            }
+            mdb_txn_commit(txn);
+        }
+        mdb_env_close(env);
+    }
+    auto f = open_file(path);
+    auto s = make_session(GetParam());
+    std::string warm;
+    ASSERT_TRUE(s->get(*f, "key1", &warm).ok());  // programs loaded before the writer starts
+    std::atomic<bool> stop{false};
+    std::atomic<int> commits{0};
+    std::thread writer([&] {
+        MDB_env *env;
+        mdb_env_create(&env);
+        mdb_env_set_maxdbs(env, 4);
+        mdb_env_set_mapsize(env, size_t(1) << 30);
+        mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_NOSYNC, 0644);
+        std::mt19937_64 rng(3);
+        for (int n = 1; !stop; n++) {
+            MDB_txn *txn;
+            MDB_dbi dbi;
+            mdb_txn_begin(env, nullptr, 0, &txn);
+            mdb_dbi_open(txn, nullptr, 0, &dbi);
+            for (int j = 0; j < 200; j++) {
+                std::string k = "key" + std::to_string(rng() % 5000);
+                std::string v = k + ":" + std::to_string(n) + std::string(rng() % 40, '.');
+                MDB_val K{k.size(), k.data()}, V{v.size(), v.data()};
+                mdb_put(txn, dbi, &K, &V, 0);
+            }
+            mdb_txn_commit(txn);
+            commits++;
+        }
+        mdb_env_close(env);
+    });
+    std::mt19937_64 rng(4);
+    int ok = 0, again = 0, bad = 0;
+    while ((commits < 100 || ok + again < 2000) && bad < 5) {
+        std::string k = "key" + std::to_string(rng() % 5000), v;
+        chase::Status st = s->get(*f, k, &v);
+        if (st.err == EAGAIN) {
+            again++;
+            continue;
+        }
+        // "<key>:<commit number>" and then only dots.
+        bool good = st.ok() && v.compare(0, k.size() + 1, k + ":") == 0;
+        if (good) {
+            std::string rest = v.substr(k.size() + 1);
+            size_t digits = rest.find_first_not_of("0123456789");
+            if (digits == std::string::npos) digits = rest.size();
+            good = digits > 0 && rest.find_first_not_of('.', digits) == std::string::npos;
+        }
+        if (!good) {
+            bad++;
+            ADD_FAILURE() << k << " -> " << (st.ok() ? v : st.to_string());
+        }
+        ok += good;
+    }
+    stop = true;
+    writer.join();
+    EXPECT_GT(ok, 0);
+    EXPECT_GE(commits.load(), 100);
+    fprintf(stderr, "concurrent writer: %d commits, %d answers, %d EAGAIN\n", commits.load(), ok,
+            again);
+}
+
+TEST(LmdbFormatOpen, RecognisedByMagicAndRefusesOtherPageSizes) {
+    std::string path = lmdb_file("magic", {{"k", "v"}});
+    auto f = open_file(path);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->format_name(), "lmdb");
+    EXPECT_NE(f->geometry().find("page_size=4096"), std::string::npos) << f->geometry();
+    // The same file claiming 8 KiB pages.
+    std::string t = temp_dir() + "/psize.mdb";
+    std::filesystem::copy_file(path, t, std::filesystem::copy_options::overwrite_existing);
+    int fd = open(t.c_str(), O_WRONLY);
+    uint32_t ps = 8192;
+    pwrite(fd, &ps, 4, 40);
+    pwrite(fd, &ps, 4, 4096 + 40);
+    close(fd);
+    std::shared_ptr<chase::DataFile> g;
+    chase::Status st = chase::DataFile::open(t, {}, &g);
+    EXPECT_EQ(st.err, EOPNOTSUPP) << st.to_string();
+    EXPECT_NE(st.msg.find("page size 8192"), std::string::npos) << st.msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, LmdbFormat, testing::ValuesIn(engines_to_test()),
+                         engine_param_name);
+
+}  // namespace
