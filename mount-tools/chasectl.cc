@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "chasectl_mount.h"
 #include "chase/chase.h"
 #include "chasectl_output.h"
 
@@ -332,6 +333,14 @@ int main(int argc, char **argv) {
     for (int i = optind; i < argc; i++) args.push_back(argv[i]);
     if (args.empty()) usage(2);
     std::string cmd = args[0];
+    // A file under a chasefs mount is asked through the daemon instead.
+    chasectl_mount::Options mo;
+    mo.json = o.json;
+    mo.limit = o.limit;
+    mo.sum = o.sum;
+    mo.filter = static_cast<int>(o.op);
+    mo.filter_arg = o.arg;
+    if (int rc = chasectl_mount::run(args, mo, stdout, stderr); rc >= 0) return rc;
     auto need = [&](size_t n) {
         if (args.size() < n + 1) usage(2);
     };

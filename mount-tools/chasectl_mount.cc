@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -200,32 +201,16 @@ int cmd_range(const std::string &f, const std::string &lo, const std::string &hi
     return 0;
 }
 
-int parse_filter(const std::string &op) {
-    const char *ops[] = {"none", "lt", "le", "eq", "ne", "ge", "gt"};
-    for (int i = 0; i < 7; i++)
-        if (op == ops[i]) return i;
-    return -1;
-}
-
-int cmd_agg(const std::vector<std::string> &a, bool json, FILE *out, FILE *err) {
-    const std::string &f = a[1], &lo = a[2], &hi = a[3];
-    bool sum = a.size() > 4 && a[4] == "sum";
-    size_t at = (a.size() > 4 && (a[4] == "sum" || a[4] == "count")) ? 5 : 4;
-    int op = CHASE_FILTER_NONE;
-    uint64_t arg = 0;
-    if (a.size() == at + 2) {
-        op = parse_filter(a[at]);
-        char *end;
-        arg = strtoull(a[at + 1].c_str(), &end, 10);
-        if (op < 0 || *end || a[at + 1].empty()) {
-            fprintf(err, "chasectl: a filter is OP NUMBER with OP one of lt le eq ne ge gt\n");
-            return 2;
-        }
-    } else if (a.size() != at) {
-        fprintf(err, "usage: chasectl agg F LO HI [count|sum] [OP ARG]\n");
+int cmd_agg(const std::string &f, const std::string &lo, const std::string &hi, const Options &o,
+            FILE *out, FILE *err) {
+    if (lo.size() + hi.size() > CHASE_IOC_DATA_MAX) {
+        fprintf(err, "chasectl: keys longer than %d bytes together\n", CHASE_IOC_DATA_MAX);
         return 2;
     }
-    if (lo.size() + hi.size() > CHASE_IOC_DATA_MAX) return 2;
+    if (o.filter < CHASE_FILTER_NONE || o.filter > CHASE_FILTER_GT) {
+        fprintf(err, "chasectl: unknown filter %d\n", o.filter);
+        return 2;
+    }
     int fd = open_data_file(f, err);
     if (fd < 0) return 1;
     auto g = std::make_unique<chase_ioc_agg>();
@@ -235,9 +220,9 @@ int cmd_agg(const std::vector<std::string> &a, bool json, FILE *out, FILE *err) 
     g->hi_len = static_cast<uint32_t>(hi.size());
     memcpy(g->data, lo.data(), lo.size());
     memcpy(g->data + lo.size(), hi.data(), hi.size());
-    g->filter = static_cast<uint32_t>(op);
-    g->filter_arg = arg;
-    g->want_sum = sum;
+    g->filter = static_cast<uint32_t>(o.filter);
+    g->filter_arg = o.filter_arg;
+    g->want_sum = o.sum;
     int rc = ioctl(fd, CHASE_IOC_AGG, g.get());
     int e = errno;
     close(fd);
@@ -245,14 +230,16 @@ int cmd_agg(const std::vector<std::string> &a, bool json, FILE *out, FILE *err) 
         report(err, f, "aggregate over", e);
         return 1;
     }
-    if (json)
+    if (o.json)
         fprintf(out, "{\"count\":%llu,\"sum\":%llu,\"numeric\":%llu,\"overflow\":%s}\n",
                 (unsigned long long)g->count, (unsigned long long)g->sum,
                 (unsigned long long)g->numeric, g->overflow ? "true" : "false");
-    else if (sum)
-        fprintf(out, "%llu%s\n", (unsigned long long)g->sum, g->overflow ? " (overflowed)" : "");
-    else
-        fprintf(out, "%llu\n", (unsigned long long)g->count);
+    else {  // the same lines as chasectl's plain-file form
+        fprintf(out, "count\t%llu\n", (unsigned long long)g->count);
+        if (o.sum || o.filter != CHASE_FILTER_NONE)
+            fprintf(out, "sum\t%llu%s\nnumeric\t%llu\n", (unsigned long long)g->sum,
+                    g->overflow ? " (wrapped mod 2^64)" : "", (unsigned long long)g->numeric);
+    }
     return 0;
 }
 
@@ -275,29 +262,36 @@ int cmd_trace(const std::string &f, const std::string &key, bool json, FILE *out
         report(err, f, "trace " + key + " in", e);
         return 1;
     }
-    if (json) fputs("{\"hops\":[", out);
-    for (uint32_t i = 0; i < t->nhops; i++) {
-        const chase_ioc_hop &h = t->hops[i];
-        if (json)
-            fprintf(out, "%s{\"hop\":%u,\"offset\":%llu,\"len\":%u,\"ret\":%d,\"t_ns\":%llu}",
+    int ignored;
+    std::string engine = attr(f, "user.chase.engine", &ignored);
+    std::string v(t->value, std::min<size_t>(t->value_len, CHASE_IOC_TRACE_VALUE_MAX));
+    // The same shape as chasectl's plain-file trace.
+    if (json) {
+        fprintf(out, "{\"engine\":%s,\"hops\":[", json_string(engine).c_str());
+        for (uint32_t i = 0; i < t->nhops; i++) {
+            const chase_ioc_hop &h = t->hops[i];
+            fprintf(out, "%s{\"hop\":%u,\"offset\":%llu,\"length\":%u,\"ret\":%d,\"time_ns\":%llu}",
                     i ? "," : "", h.hop, (unsigned long long)h.offset, h.len, h.ret,
                     (unsigned long long)h.t_ns);
-        else
-            fprintf(out, "hop %2u  offset %10llu  len %5u  ret %4d  t %9.1f us\n", h.hop,
-                    (unsigned long long)h.offset, h.len, h.ret, h.t_ns / 1000.0);
-    }
-    std::string v(t->value, std::min<size_t>(t->value_len, CHASE_IOC_TRACE_VALUE_MAX));
-    if (json) {
-        fprintf(out, "],\"status\":%s,\"value\":%s}\n",
-                json_string(t->status ? strerror(-t->status) : "ok").c_str(),
-                t->status ? "null" : json_string(v).c_str());
-    } else if (t->status) {
-        fprintf(out, "result: %s\n", strerror(-t->status));
+        }
+        fprintf(out, "],\"errno\":%d", -t->status);
+        if (t->status == 0) fprintf(out, ",\"value\":%s", json_string(v).c_str());
+        fputs("}\n", out);
     } else {
-        fprintf(out, "value: %s\n", v.c_str());
+        fprintf(out, "engine %s\n%4s %12s %6s %8s %10s\n", engine.c_str(), "hop", "offset",
+                "length", "ret", "time_us");
+        for (uint32_t i = 0; i < t->nhops; i++) {
+            const chase_ioc_hop &h = t->hops[i];
+            fprintf(out, "%4u %12llu %6u %8d %10.1f\n", h.hop, (unsigned long long)h.offset, h.len,
+                    h.ret, h.t_ns / 1000.0);
+        }
+        if (t->status == 0)
+            fprintf(out, "value %s\n", v.c_str());
+        else
+            fprintf(out, "error %s\n", strerror(-t->status));
     }
     if (t->flags & CHASE_IOC_TRUNCATED) fprintf(err, "chasectl: trace or value truncated\n");
-    return t->status == 0 ? 0 : 1;
+    return t->status == 0 ? 0 : t->status == -ENOENT ? 1 : 2;
 }
 
 }  // namespace
@@ -335,30 +329,25 @@ bool on_chasefs(const std::string &path) {
     return best_type == "fuse.chasefs";
 }
 
-int run(const std::vector<std::string> &a, bool json, FILE *out, FILE *err) {
+int run(const std::vector<std::string> &a, const Options &o, FILE *out, FILE *err) {
     if (a.size() < 2 || !on_chasefs(a[1])) return -1;
     const std::string &cmd = a[0], &f = a[1];
-    if (cmd == "stats" && a.size() == 2) return cmd_stats(f, json, out, err);
+    if ((cmd == "stats" || cmd == "info") && a.size() == 2) return cmd_stats(f, o.json, out, err);
     if (cmd == "attach" && a.size() == 3) return cmd_attach(f, a[2], err);
     if (cmd == "detach" && a.size() == 2) return cmd_detach(f, err);
-    if (cmd == "get" && a.size() == 3) return cmd_get(f, a[2], json, out, err);
-    if (cmd == "trace" && a.size() == 3) return cmd_trace(f, a[2], json, out, err);
-    if (cmd == "agg" && a.size() >= 4) return cmd_agg(a, json, out, err);
-    if (cmd == "range" && (a.size() == 4 || a.size() == 5)) {
-        size_t limit = 0;
-        if (a.size() == 5) {
-            char *end;
-            limit = strtoull(a[4].c_str(), &end, 10);
-            if (*end || a[4].empty()) {
-                fprintf(err, "chasectl: the range limit must be a number\n");
-                return 2;
-            }
-        }
-        return cmd_range(f, a[2], a[3], limit, json, out, err);
+    if (cmd == "get" && a.size() >= 3) {
+        int worst = 0;
+        for (size_t i = 2; i < a.size(); i++)
+            worst = std::max(worst, cmd_get(f, a[i], o.json, out, err));
+        return worst;
     }
+    if (cmd == "trace" && a.size() == 3) return cmd_trace(f, a[2], o.json, out, err);
+    if (cmd == "agg" && a.size() == 4) return cmd_agg(f, a[2], a[3], o, out, err);
+    if (cmd == "range" && a.size() == 4) return cmd_range(f, a[2], a[3], o.limit, o.json, out, err);
     fprintf(err,
-            "usage: chasectl stats|detach F | attach F FN | get|trace F KEY |\n"
-            "       range F LO HI [N] | agg F LO HI [count|sum] [OP ARG]\n");
+            "usage (files under a chasefs mount): chasectl stats|detach F | attach F FN |\n"
+            "       get F KEY... | trace F KEY | range F LO HI [--limit N] |\n"
+            "       agg F LO HI [--sum] [--where OP:N]\n");
     return 2;
 }
 
