@@ -314,6 +314,12 @@ void query_forget(QueryNode *q, uint64_t n) {
     if (t.by_name.size() == kLowWater) t.shrunk.notify_all();
 }
 
+bool query_name_alive(fuse_ino_t parent, const std::string &name) {
+    QueryTable &t = table();
+    std::lock_guard<std::mutex> g(t.mutex);
+    return t.by_name.count(table_key(parent, name)) != 0;
+}
+
 size_t query_node_count() {
     QueryTable &t = table();
     std::lock_guard<std::mutex> g(t.mutex);

@@ -30,6 +30,8 @@ void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *f
 void query_release(fuse_req_t req, struct fuse_file_info *fi);
 void query_forget(QueryNode *q, uint64_t n);
 size_t query_node_count();
+// Whether the kernel still holds the query name `name` under `parent`.
+bool query_name_alive(fuse_ino_t parent, const std::string &name);
 
 // The reaper thread that asks the kernel to forget used query names.
 void query_reaper_start(struct fuse_session *se);

@@ -16,7 +16,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <map>
+#include <deque>
+#include <vector>
 #include <mutex>
 #include <thread>
 
@@ -31,20 +32,47 @@ using Clock = std::chrono::steady_clock;
 // dentry (a notification that comes first finds nothing to drop).
 constexpr auto kDelay = std::chrono::milliseconds(5);
 
+// Oldest first; bounded, so a reaper that falls behind costs no memory (a
+// name it drops stays until the kernel lets go of it by itself).
+constexpr size_t kMaxDue = 65536;
+constexpr size_t kBatch = 1024;
+
+struct Due {
+    fuse_ino_t parent;
+    std::string name;
+    Clock::time_point at;
+};
+
 struct Reaper {
     std::mutex mutex;
     std::condition_variable wake;
-    std::map<std::pair<fuse_ino_t, std::string>, Clock::time_point> due;
+    std::deque<Due> due;  // in enqueue order, so in time order
     bool stop = false;
     struct fuse_session *se = nullptr;
     std::thread thread;
 };
 
-std::atomic<uint64_t> g_invalidated{0}, g_missed{0};
+std::atomic<uint64_t> g_invalidated{0}, g_missed{0}, g_gone{0}, g_dropped{0};
 
 Reaper &reaper() {
     static Reaper r;
     return r;
+}
+
+// Sends the notifications of one batch, outside the reaper's lock.
+void reap(struct fuse_session *se, const std::vector<Due> &batch) {
+    for (const Due &d : batch) {
+        // Forgotten already (the kernel dropped the name by itself): nothing
+        // to ask, and asking would wait for the directory's lock.
+        if (!query_name_alive(d.parent, d.name)) {
+            g_gone++;
+            continue;
+        }
+        if (fuse_lowlevel_notify_inval_entry(se, d.parent, d.name.c_str(), d.name.size()) == 0)
+            g_invalidated++;
+        else
+            g_missed++;  // ENOENT: not in the dentry cache (any more)
+    }
 }
 
 void reap_loop() {
@@ -66,25 +94,20 @@ void reap_loop() {
             continue;
         }
         trimmed = false;
-        r.wake.wait_for(lock, kDelay);
+        auto wait = r.due.front().at + kDelay - Clock::now();
+        if (wait > Clock::duration::zero()) {
+            r.wake.wait_for(lock, wait);
+            continue;
+        }
+        std::vector<Due> batch;
         auto now = Clock::now();
-        std::vector<std::pair<fuse_ino_t, std::string>> ready;
-        for (auto it = r.due.begin(); it != r.due.end();) {
-            if (now - it->second >= kDelay) {
-                ready.push_back(it->first);
-                it = r.due.erase(it);
-            } else {
-                ++it;
-            }
+        while (!r.due.empty() && batch.size() < kBatch && now - r.due.front().at >= kDelay) {
+            batch.push_back(std::move(r.due.front()));
+            r.due.pop_front();
         }
+        struct fuse_session *se = r.se;
         lock.unlock();
-        for (auto &[parent, name] : ready) {
-            // ENOENT: the kernel had already dropped the name.
-            if (fuse_lowlevel_notify_inval_entry(r.se, parent, name.c_str(), name.size()) == 0)
-                g_invalidated++;
-            else
-                g_missed++;
-        }
+        reap(se, batch);
         lock.lock();
     }
 }
@@ -99,7 +122,9 @@ std::string query_reaper_counters() {
     }
     return "reaper_due=" + std::to_string(due) +
            "\nreaper_invalidated=" + std::to_string(g_invalidated.load()) +
-           "\nreaper_missed=" + std::to_string(g_missed.load()) + "\n";
+           "\nreaper_missed=" + std::to_string(g_missed.load()) +
+           "\nreaper_gone=" + std::to_string(g_gone.load()) +
+           "\nreaper_dropped=" + std::to_string(g_dropped.load()) + "\n";
 }
 
 void query_reaper_start(struct fuse_session *se) {
@@ -113,7 +138,11 @@ void query_reaper_enqueue(fuse_ino_t parent, const std::string &name) {
     {
         std::lock_guard<std::mutex> g(r.mutex);
         if (!r.se) return;
-        r.due.insert_or_assign({parent, name}, Clock::now());
+        if (r.due.size() >= kMaxDue) {
+            r.due.pop_front();
+            g_dropped++;
+        }
+        r.due.push_back(Due{parent, name, Clock::now()});
     }
     r.wake.notify_one();
 }
