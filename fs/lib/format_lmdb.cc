@@ -8,6 +8,11 @@
 //   finish  inline value from the scratch area, or one pread of the overflow
 //           run (its page header checked); then the snapshot check below
 //
+//   range   lmdb_range, records lo..hi in key order ("" = unbounded; both
+//           bounds NAME/... for a named database); each chain fills the
+//           scratch area's record buffer and the next one starts after the
+//           last key returned
+//
 // Snapshot check.  The chain read snapshot txnid from meta slot txnid % 2.
 // A writer overwrites that slot only when it commits txnid + 2, and pages of
 // the snapshot can be reused no earlier than by the transaction after that
@@ -136,7 +141,9 @@ class LmdbFormat final : public Format {
 
     Status init() {
         get_ = find_function(user_, "lmdb_get");
-        if (!get_) return Status::error(ENOENT, "the LMDB storage function lmdb_get is missing");
+        range_ = find_function(user_, "lmdb_range");
+        if (!get_ || !range_)
+            return Status::error(ENOENT, "the LMDB storage functions are missing");
         return {};
     }
 
@@ -195,6 +202,97 @@ class LmdbFormat final : public Format {
         return snap.ok() ? st : snap;
     }
 
+    Status plan_range(ScanCursor *cur, ChainSpec *c) const override {
+        auto *s = reinterpret_cast<lmdb_range_scratch *>(c->scratch);
+        memset(s, 0, sizeof *s);
+        std::string db;
+        std::string_view lo = cur->lo, hi = cur->hi;
+        for (std::string_view b : {lo, hi}) {
+            size_t slash = b.find('/');
+            if (db.empty() && slash != std::string_view::npos &&
+                subdbs_.count(std::string(b.substr(0, slash))))
+                db = std::string(b.substr(0, slash));
+        }
+        if (!db.empty()) {
+            for (std::string_view *b : {&lo, &hi}) {
+                if (b->empty()) continue;
+                if (b->substr(0, db.size() + 1) != db + "/")
+                    return Status::error(EINVAL,
+                                         "both bounds of a range in a named database "
+                                         "start with its name, NAME/");
+                b->remove_prefix(db.size() + 1);
+            }
+        }
+        if (lo.size() > LMDB_MAX_KEY || hi.size() > LMDB_MAX_KEY)
+            return Status::error(ENAMETOOLONG, "LMDB keys are at most 511 bytes");
+        s->lo_len = uint16_t(lo.size());
+        memcpy(s->lo, lo.data(), lo.size());
+        s->hi_len = uint16_t(hi.size());
+        memcpy(s->hi, hi.data(), hi.size());
+        s->dblen = uint16_t(db.size());
+        memcpy(s->dbname, db.data(), db.size());
+        if (lo.empty()) s->flags |= LMDB_R_LO_OPEN;
+        if (hi.empty()) s->flags |= LMDB_R_HI_OPEN;
+        if (cur->started && cur->state[0]) s->flags |= LMDB_R_LO_EXCL;
+        if (cur->limit) s->limit = uint32_t(std::min<size_t>(cur->limit - cur->taken, 1u << 20));
+        cur->started = true;
+        c->fn = range_;
+        c->hop_cap = std::max(c->hop_cap, LMDB_SCAN_HOP_BUDGET + 3 * LMDB_MAX_DEPTH + 4);
+        return {};
+    }
+
+    Status finish_range(ScanCursor *cur, const ChainSpec &c, int ret,
+                        std::vector<Record> *out) const override {
+        auto *s = reinterpret_cast<const lmdb_range_scratch *>(c.scratch);
+        if (ret < 0) {
+            Status st = function_error(ret, s->w.why, "range " + cur->lo + ".." + cur->hi);
+            if (s->w.metas < 2) return st;
+            Status snap = check_snapshot(s->w);
+            return snap.ok() ? st : snap;
+        }
+        std::string prefix;
+        if (s->dblen) prefix.assign(reinterpret_cast<const char *>(s->dbname), s->dblen) += '/';
+        std::vector<Record> got;
+        size_t at = 0;
+        for (uint32_t i = 0; i < s->count; i++) {
+            if (at + LMDB_REC_HDR > s->used || s->used > LMDB_RANGE_OUT)
+                return Status::error(EPROTO, "lmdb_range returned a malformed record list");
+            const uint8_t *h = s->out + at;
+            uint16_t klen = load<uint16_t>(h), flags = load<uint16_t>(h + 2);
+            uint32_t vlen = load<uint32_t>(h + 4);
+            uint64_t voff = load<uint64_t>(h + 8);
+            size_t payload = klen + ((flags & LMDB_GET_BIG) ? 0 : vlen);
+            if (at + LMDB_REC_HDR + payload > s->used)
+                return Status::error(EPROTO, "lmdb_range returned a malformed record list");
+            Record r;
+            r.key = prefix + std::string(reinterpret_cast<const char *>(h + LMDB_REC_HDR), klen);
+            if (flags & LMDB_GET_BIG) {
+                lmdb_get_scratch big{};
+                big.vpage = (voff - LMDB_PAGEHDRSZ) / LMDB_PAGE_SIZE;
+                big.vlen = vlen;
+                Status st = read_overflow(big, &r.value);
+                if (!st.ok()) return st;
+            } else {
+                r.value.assign(reinterpret_cast<const char *>(h + LMDB_REC_HDR + klen), vlen);
+            }
+            got.push_back(std::move(r));
+            at = (at + LMDB_REC_HDR + payload + 7) & ~size_t(7);
+        }
+        Status snap = check_snapshot(s->w);
+        if (!snap.ok()) return snap;
+        cur->taken += got.size();
+        if (!s->more || (cur->limit && cur->taken >= cur->limit)) {
+            cur->finished = true;
+        } else if (got.empty()) {
+            return Status::error(EUCLEAN, "LMDB range scan made no progress (a corrupt tree)");
+        } else {
+            cur->lo = got.back().key;  // the next chain starts after it
+            cur->state[0] = 1;
+        }
+        for (auto &r : got) out->push_back(std::move(r));
+        return {};
+    }
+
    private:
     Status function_error(int ret, uint32_t why, const std::string &key) const {
         int err = -ret;
@@ -246,7 +344,7 @@ class LmdbFormat final : public Format {
     Meta meta_;
     std::set<std::string> subdbs_;
     std::shared_ptr<FunctionSet> user_;
-    const Function *get_ = nullptr;
+    const Function *get_ = nullptr, *range_ = nullptr;
 };
 
 bool sniff(const uint8_t *head, size_t n, uint64_t size) {
