@@ -183,6 +183,14 @@ struct Emitter {
 
 void run_queries(const Options &o, Emitter &em, const std::string &backing,
                  const std::string &mounted, uint64_t nkeys) {
+    // One query in flight: the four ways take turns in one process, on the
+    // same keys, so the machine's noise falls on all of them alike.
+    std::vector<Sample> turns =
+        run_interleaved(4 * o.seconds, {lib_get(backing, nkeys), path_get(mounted, nkeys),
+                                        xattr_get(mounted, nkeys), ioctl_get(mounted, nkeys)});
+    const char *names[] = {"lib", "path", "xattr", "ioctl"};
+    for (size_t i = 0; i < turns.size(); i++)
+        em.sample(std::string(names[i]) + "_turns", 1, 4 * o.seconds, turns[i]);
     for (unsigned procs : {1u, 16u}) {
         em.sample("lib", procs, o.seconds,
                   run_processes(procs, o.seconds, lib_get(backing, nkeys)));
@@ -195,13 +203,12 @@ void run_queries(const Options &o, Emitter &em, const std::string &backing,
     }
     em.sample("lib_inflight16", 1, o.seconds, lib_inflight(backing, nkeys, 16, o.seconds));
     auto &k = em.kept;
-    double lib_p50 = k["lib/1/p50"];
-    em.check("xattr p50 - lib p50 at 1 in flight", k["xattr/1/p50"] - lib_p50, 30,
-             k["xattr/1/p50"] - lib_p50 <= 30, "us");
-    em.check("ioctl p50 - lib p50 at 1 in flight", k["ioctl/1/p50"] - lib_p50, 30,
-             k["ioctl/1/p50"] - lib_p50 <= 30, "us");
-    em.check("path open+read+close p50 - lib p50 at 1 in flight", k["path/1/p50"] - lib_p50, 100,
-             k["path/1/p50"] - lib_p50 <= 100, "us");
+    double lib_p50 = k["lib_turns/1/p50"];
+    double x = k["xattr_turns/1/p50"] - lib_p50, i = k["ioctl_turns/1/p50"] - lib_p50,
+           p = k["path_turns/1/p50"] - lib_p50;
+    em.check("xattr p50 - lib p50 at 1 in flight", x, 30, x <= 30, "us");
+    em.check("ioctl p50 - lib p50 at 1 in flight", i, 30, i <= 30, "us");
+    em.check("path open+read+close p50 - lib p50 at 1 in flight", p, 100, p <= 100, "us");
     double ratio = k["path/16/ops_s"] / std::max(1.0, k["lib_inflight16/1/ops_s"]);
     em.check("path lookups/s at 16 procs / libchase at 16 in flight", ratio, 0.7, ratio >= 0.7,
              "ratio");
@@ -262,8 +269,12 @@ void run_files(const Options &o, Emitter &em, const std::string &src, const std:
 }
 
 void run_memory(const Options &o, Emitter &em, const Mount &m, const std::string &mounted) {
-    long idle = rss_kib(m.pid);
     unsigned procs = 16;
+    // Warm up first (worker threads and their libchase sessions stay for the
+    // daemon's life), so "idle" is the size of a daemon that has served.
+    run_processes(procs, 0.5, path_get(mounted, 1000));
+    sleep(2);
+    long idle = rss_kib(m.pid);
     unsigned long per = o.names / procs;
     std::atomic<bool> done{false};
     long peak = idle;

@@ -92,6 +92,55 @@ Sample run_processes(unsigned procs, double seconds, const OpFactory &make) {
     return all;
 }
 
+std::vector<Sample> run_interleaved(double seconds, const std::vector<OpFactory> &makes) {
+    std::vector<Sample> out(makes.size());
+    int fds[2];
+    if (pipe(fds) != 0) abort();
+    pid_t pid = fork();
+    if (pid == 0) {  // a child like the other workers (own sessions, own fds)
+        close(fds[0]);
+        std::vector<Op> ops;
+        for (auto &m : makes) ops.push_back(m());
+        std::mt19937_64 rng(4242);
+        int64_t deadline = bench::now_ns() + static_cast<int64_t>(seconds * 1e9);
+        std::vector<Sample> s(ops.size());
+        while (bench::now_ns() < deadline) {
+            uint64_t r = rng();  // the same key for every op of a round
+            for (size_t i = 0; i < ops.size(); i++) {
+                int64_t t0 = bench::now_ns();
+                int res = ops[i](r);
+                s[i].lat_ns.push_back(
+                    static_cast<uint32_t>(std::min<int64_t>(bench::now_ns() - t0, UINT32_MAX)));
+                s[i].ops++;
+                if (res == 1) s[i].wrong++;
+                if (res == 2) s[i].errors++;
+            }
+        }
+        for (auto &x : s) {
+            uint64_t head[3] = {x.ops, x.wrong, x.errors};
+            write_all(fds[1], head, sizeof head);
+            write_all(fds[1], x.lat_ns.data(), x.lat_ns.size() * 4);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    for (auto &x : out) {
+        uint64_t head[3];
+        if (!read_all(fds[0], head, sizeof head)) {
+            x.errors++;
+            continue;
+        }
+        x.lat_ns.resize(head[0]);
+        read_all(fds[0], x.lat_ns.data(), head[0] * 4);
+        x.ops = head[0];
+        x.wrong = head[1];
+        x.errors = head[2];
+    }
+    close(fds[0]);
+    waitpid(pid, nullptr, 0);
+    return out;
+}
+
 OpFactory lib_get(const std::string &file, uint64_t nkeys) {
     return [file, nkeys]() -> Op {
         // Each worker process has its own DataFile and Session, as the

@@ -28,6 +28,11 @@ OpFactory path_get(const std::string &mounted_file, uint64_t nkeys);
 OpFactory xattr_get(const std::string &mounted_file, uint64_t nkeys);
 OpFactory ioctl_get(const std::string &mounted_file, uint64_t nkeys);
 
+// One process that takes turns between the ops (op 0, 1, 2, ... 0, 1, ...),
+// so the noise of a shared machine falls on every op alike: the fair way to
+// compare latencies at one query in flight.  One Sample per op.
+std::vector<Sample> run_interleaved(double seconds, const std::vector<OpFactory> &makes);
+
 // libchase with `inflight` chains from one thread, for `seconds`.
 Sample lib_inflight(const std::string &backing_file, uint64_t nkeys, unsigned inflight,
                     double seconds);
