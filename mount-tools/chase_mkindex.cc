@@ -14,6 +14,7 @@
 #include "atomic_output.h"
 #include "mkindex_formats.h"
 #include "mkindex_options.h"
+#include "mkindex_textkv.h"
 #include "tsv_input.h"
 
 using namespace mkindex;
@@ -64,16 +65,19 @@ int main(int argc, char **argv) {
         return 0;
     }
     Progress progress(Progress::wanted(opts.progress));
+    bool text_kv = !opts.generated && is_text_kv_format(opts.format);  // byte keys: lmdb, cdb
     std::unique_ptr<KvSource> src;
-    if (BuildError e = make_source(opts, &progress, &src); !e.ok()) return fail(progress, e);
+    if (!text_kv)
+        if (BuildError e = make_source(opts, &progress, &src); !e.ok()) return fail(progress, e);
 
     AtomicOutput out;
     if (BuildError e = out.create(opts.out); !e.ok()) return fail(progress, e);
     remove_on_fatal_signal(out);
     WriteSummary summary;
     const FormatWriter *writer = find_format(opts.format);
-    if (BuildError e =
-            writer->write(*src, OutputTarget{out.fd(), out.temp_path()}, &progress, &summary);
+    OutputTarget target{out.fd(), out.temp_path()};
+    if (BuildError e = text_kv ? build_text_kv(opts.format, opts.tsv, target, &progress, &summary)
+                               : writer->write(*src, target, &progress, &summary);
         !e.ok())
         return fail(progress, e);
     struct stat st {};

@@ -1,6 +1,7 @@
 #include "mkindex_formats.h"
 
 #include "bptree_writer.h"
+#include "mkindex_textkv.h"
 
 namespace mkindex {
 
@@ -15,6 +16,8 @@ BuildError write_bptree_format(const KvSource &src, const OutputTarget &out, Pro
 const std::vector<FormatWriter> &format_writers() {
     static const std::vector<FormatWriter> table = {
         {"bptree", write_bptree_format},
+        {"lmdb", write_lmdb_format},
+        {"cdb", write_cdb_format},
     };
     return table;
 }
