@@ -45,8 +45,7 @@ done
 [[ -n $kernel && -f $kernel ]] || { echo "run-vm: -k BZIMAGE is required" >&2; exit 2; }
 [[ -n $script && -f $script ]] || { echo "run-vm: -s SCRIPT is required" >&2; exit 2; }
 case $attach in nvme | virtio) ;; *) echo "run-vm: -a nvme|virtio" >&2; exit 2 ;; esac
-busybox=/bin/busybox
-file "$busybox" 2>/dev/null | grep -q static || busybox=$(command -v busybox)
+busybox=/bin/busybox # from busybox-static: the initramfs has no libc for it
 [[ -x $busybox ]] || { echo "run-vm: busybox-static is not installed" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/chase-vm.XXXXXX)
