@@ -1,0 +1,408 @@
+// bench_formats: point lookups in real-format files (LMDB, cdb), the real
+// libraries against chasefs's engines, in one run on the same files.
+//
+//   bench_formats [--data DIR] [--records N] [--seconds S] [--cache-pct P]
+//                 [--out FILE.jsonl] [--quick]
+//
+// Files: DIR/formats-N.mdb (liblmdb) and DIR/formats-N.cdb (libcdb), N
+// records of a 16-byte random key and a 100-byte value, made once.
+//
+// Every measurement is a fresh child process, so that page cache state and
+// memory limits are its own:
+//   cache=cold      page cache dropped before the run
+//   cache=warm      the same process first reads the whole file once (libraries only;
+//                   chasefs reads with O_DIRECT and has no page cache to warm)
+//   cache=limitP    page cache dropped, and the child runs in a memory
+//                   cgroup (v1) whose limit is P% of the file: the "dataset
+//                   larger than memory" case; the limit covers everything the
+//                   reader keeps (liblmdb's mapped pages, chasefs's caches)
+// Methods: liblmdb (mdb_get, one thread per lookup in flight, a read
+// transaction renewed per lookup, the usual way), libcdb (cdb_find, one
+// thread per lookup in flight), and chasefs's native and syscall engines
+// (one thread, N chains in flight).  In flight: 1 and 32.
+//
+// Output: one JSON line per run (bench_result.h):
+//   {"bench":"formats","run":1,"config":{"format":"lmdb","method":"liblmdb",
+//    "inflight":32,"cache":"limit10"},"metrics":{"ops":..,"ops_per_s":..,
+//    "p50_us":..,"p99_us":..,"cpu_us_per_op":..,"file_mib":..,"errors":..}}
+#include <cdb.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_result.h"
+#include "chase/chase.h"
+
+namespace {
+
+struct Options {
+    std::string data = "/var/tmp/chasefs-bench";
+    std::string out = "bench/report/results/formats.jsonl";
+    uint64_t records = 4000000;
+    double seconds = 3;
+    unsigned cache_pct = 10;
+    std::string only;  // run only this method (debugging)
+};
+
+constexpr size_t kKeyLen = 16, kValueLen = 100;
+
+// Record i's key and value, regenerated from i (no key list to keep).
+std::string key_of(uint64_t i) {
+    std::mt19937_64 g(i * 0x9E3779B97F4A7C15ull + 1);
+    std::string k(kKeyLen, '\0');
+    for (size_t j = 0; j < kKeyLen; j += 8) {
+        uint64_t v = g();
+        memcpy(k.data() + j, &v, 8);
+    }
+    return k;
+}
+
+std::string value_of(uint64_t i) {
+    std::string v = "value-" + std::to_string(i) + "-";
+    v.resize(kValueLen, 'v');
+    return v;
+}
+
+void die(const std::string &msg) {
+    fprintf(stderr, "bench_formats: %s\n", msg.c_str());
+    exit(1);
+}
+
+void make_lmdb(const std::string &path, uint64_t n) {
+    if (std::filesystem::exists(path)) return;
+    fprintf(stderr, "bench_formats: writing %s (%llu records)\n", path.c_str(),
+            (unsigned long long)n);
+    std::string tmp = path + ".tmp";
+    unlink(tmp.c_str());
+    MDB_env *env;
+    mdb_env_create(&env);
+    mdb_env_set_mapsize(env, size_t(64) << 30);
+    if (mdb_env_open(env, tmp.c_str(), MDB_NOSUBDIR | MDB_NOLOCK | MDB_NOSYNC, 0644))
+        die("cannot create " + tmp);
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    mdb_dbi_open(txn, nullptr, 0, &dbi);
+    for (uint64_t i = 0; i < n; i++) {
+        std::string k = key_of(i), v = value_of(i);
+        MDB_val K{k.size(), k.data()}, V{v.size(), v.data()};
+        if (mdb_put(txn, dbi, &K, &V, 0)) die("mdb_put failed");
+    }
+    mdb_txn_commit(txn);
+    mdb_env_sync(env, 1);
+    mdb_env_close(env);
+    rename(tmp.c_str(), path.c_str());
+}
+
+void make_cdb(const std::string &path, uint64_t n) {
+    if (std::filesystem::exists(path)) return;
+    fprintf(stderr, "bench_formats: writing %s\n", path.c_str());
+    std::string tmp = path + ".tmp";
+    int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+    struct cdb_make m;
+    cdb_make_start(&m, fd);
+    for (uint64_t i = 0; i < n; i++) {
+        std::string k = key_of(i), v = value_of(i);
+        cdb_make_add(&m, k.data(), unsigned(k.size()), v.data(), unsigned(v.size()));
+    }
+    cdb_make_finish(&m);
+    fsync(fd);
+    close(fd);
+    rename(tmp.c_str(), path.c_str());
+}
+
+void drop_caches() {
+    sync();
+    int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+    if (fd < 0 || write(fd, "3", 1) != 1) die("cannot drop the page cache (run as root)");
+    close(fd);
+}
+
+// A memory cgroup (v1) for this process with the given limit.
+void enter_memory_cgroup(uint64_t limit) {
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    char line[512];
+    std::string path;
+    while (f && fgets(line, sizeof line, f)) {
+        std::string l(line);
+        size_t m = l.find(":memory:");
+        if (m != std::string::npos) path = l.substr(m + 8, l.size() - m - 9);
+    }
+    if (f) fclose(f);
+    std::string dir = "/sys/fs/cgroup/memory" + path + "/chasefs-bench-" + std::to_string(getpid());
+    if (mkdir(dir.c_str(), 0755) && errno != EEXIST) die("cannot create memory cgroup " + dir);
+    auto put = [&](const char *file, const std::string &v) {
+        int fd = open((dir + "/" + file).c_str(), O_WRONLY);
+        if (fd < 0 || write(fd, v.data(), v.size()) != ssize_t(v.size()))
+            die(std::string("cannot write ") + file + " of " + dir);
+        close(fd);
+    };
+    put("memory.limit_in_bytes", std::to_string(limit));
+    put("cgroup.procs", std::to_string(getpid()));
+}
+
+// Latencies go into a buffer allocated and touched before the child joins
+// its memory cgroup, so the limit is spent on the reader's data alone.
+struct RunOut {
+    std::vector<uint64_t> lat = std::vector<uint64_t>(size_t(1) << 23, 1);
+    std::atomic<size_t> n{0};
+    std::atomic<uint64_t> errors{0};
+    void add(uint64_t ns) {
+        size_t i = n++;
+        if (i < lat.size()) lat[i] = ns;
+    }
+    size_t count() const { return std::min(n.load(), lat.size()); }
+    double quantile_us(double q) {
+        size_t c = count();
+        if (!c) return 0;
+        size_t k = std::min(c - 1, size_t(q * double(c)));
+        std::nth_element(lat.begin(), lat.begin() + long(k), lat.begin() + long(c));
+        return double(lat[k]) / 1e3;
+    }
+};
+
+// Threads of a library, one per lookup in flight, each looking up random
+// present keys until the deadline.
+void run_threads(unsigned n, double seconds, RunOut *out,
+                 const std::function<std::function<bool(uint64_t)>()> &make_worker,
+                 uint64_t records) {
+    int64_t deadline = bench::now_ns() + int64_t(seconds * 1e9);
+    std::vector<std::thread> ts;
+    for (unsigned t = 0; t < n; t++)
+        ts.emplace_back([&, t] {
+            auto lookup = make_worker();
+            std::mt19937_64 rng(t + 1);
+            uint64_t errors = 0;
+            while (bench::now_ns() < deadline) {
+                uint64_t i = rng() % records;
+                int64_t t0 = bench::now_ns();
+                if (!lookup(i)) errors++;
+                out->add(uint64_t(bench::now_ns() - t0));
+            }
+            out->errors += errors;
+        });
+    for (auto &t : ts) t.join();
+}
+
+void run_liblmdb(const std::string &path, unsigned n, double s, uint64_t records, RunOut *out) {
+    MDB_env *env;
+    mdb_env_create(&env);
+    mdb_env_set_mapsize(env, size_t(64) << 30);
+    mdb_env_set_maxreaders(env, 256);
+    if (mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_RDONLY | MDB_NOTLS, 0644))
+        die("mdb_env_open " + path);
+    MDB_dbi dbi;
+    MDB_txn *t0;
+    if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &t0) || mdb_dbi_open(t0, nullptr, 0, &dbi))
+        die("mdb_dbi_open " + path);
+    mdb_txn_commit(t0);
+    run_threads(
+        n, s, out,
+        [&]() -> std::function<bool(uint64_t)> {
+            auto txn = std::make_shared<MDB_txn *>(nullptr);
+            mdb_txn_begin(env, nullptr, MDB_RDONLY, txn.get());
+            mdb_txn_reset(*txn);
+            return [txn, dbi](uint64_t i) {
+                std::string k = key_of(i);
+                MDB_val K{k.size(), k.data()}, V;
+                mdb_txn_renew(*txn);
+                int rc = mdb_get(*txn, dbi, &K, &V);
+                bool ok = rc == 0 && V.mv_size == kValueLen &&
+                          memcmp(V.mv_data, value_of(i).data(), kValueLen) == 0;
+                mdb_txn_reset(*txn);
+                return ok;
+            };
+        },
+        records);
+    mdb_env_close(env);
+}
+
+void run_libcdb(const std::string &path, unsigned n, double s, uint64_t records, RunOut *out) {
+    run_threads(
+        n, s, out,
+        [&]() -> std::function<bool(uint64_t)> {
+            int fd = open(path.c_str(), O_RDONLY);
+            auto c = std::make_shared<struct cdb>();
+            if (fd < 0 || cdb_init(c.get(), fd) != 0) die("cdb_init " + path);
+            return [c](uint64_t i) {
+                std::string k = key_of(i);
+                if (cdb_find(c.get(), k.data(), unsigned(k.size())) <= 0) return false;
+                char v[kValueLen];
+                if (cdb_datalen(c.get()) != kValueLen) return false;
+                cdb_read(c.get(), v, kValueLen, cdb_datapos(c.get()));
+                return memcmp(v, value_of(i).data(), kValueLen) == 0;
+            };
+        },
+        records);
+}
+
+void run_chasefs(const std::string &path, const std::string &format, const std::string &engine,
+                 unsigned inflight, double s, uint64_t records, RunOut *out) {
+    std::shared_ptr<chase::DataFile> file;
+    chase::OpenOptions oo;
+    oo.format = format;
+    chase::Status st = chase::DataFile::open(path, oo, &file);
+    if (!st.ok()) die(st.to_string());
+    chase::SessionOptions so;
+    so.engine = *chase::parse_engine(engine);
+    so.max_inflight = inflight;
+    std::unique_ptr<chase::Session> session;
+    st = chase::Session::create(so, &session);
+    if (!st.ok()) die(engine + ": " + st.to_string());
+    std::mt19937_64 rng(7);
+    int64_t deadline = bench::now_ns() + int64_t(s * 1e9);
+    std::function<void()> submit_one = [&]() {
+        uint64_t i = rng() % records;
+        int64_t t0 = bench::now_ns();
+        chase::Status r = session->submit_get(
+            *file, key_of(i), [&, i, t0](const chase::Status &st, std::string_view v) {
+                out->add(uint64_t(bench::now_ns() - t0));
+                if (!st.ok() || v != value_of(i)) out->errors++;
+                if (bench::now_ns() < deadline) submit_one();
+            });
+        if (!r.ok()) die(r.to_string());
+    };
+    for (unsigned j = 0; j < inflight; j++) submit_one();
+    st = session->drain();
+    if (!st.ok()) die(st.to_string());
+}
+
+// One measurement in a child process; returns its JSON line.
+std::string measure(const Options &o, const std::string &format, const std::string &path,
+                    const std::string &method, unsigned inflight, const std::string &cache,
+                    int run) {
+    if (!o.only.empty() && o.only != method) return "";
+    int fds[2];
+    if (pipe(fds)) die("pipe");
+    uint64_t size = std::filesystem::file_size(path);
+    if (cache != "warm") drop_caches();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        RunOut out;
+        if (cache.rfind("limit", 0) == 0) enter_memory_cgroup(size * o.cache_pct / 100);
+        if (cache == "warm") {  // read the whole file through the page cache
+            int fd = open(path.c_str(), O_RDONLY);
+            std::vector<char> buf(1 << 20);
+            while (read(fd, buf.data(), buf.size()) > 0) {
+            }
+            close(fd);
+        }
+        bench::Usage u0 = bench::Usage::now();
+        int64_t t0 = bench::now_ns();
+        if (method == "liblmdb")
+            run_liblmdb(path, inflight, o.seconds, o.records, &out);
+        else if (method == "libcdb")
+            run_libcdb(path, inflight, o.seconds, o.records, &out);
+        else
+            run_chasefs(path, format, method, inflight, o.seconds, o.records, &out);
+        double wall = double(bench::now_ns() - t0) / 1e9;
+        bench::Usage u1 = bench::Usage::now();
+        bench::Result r;
+        r.bench = "formats";
+        r.run = run;
+        r.set("format", format);
+        r.set("method", method);
+        r.set("inflight", long(inflight));
+        r.set("cache", cache);
+        double ops = double(out.count());
+        r.metric("ops", ops);
+        r.metric("ops_per_s", ops / wall);
+        r.metric("p50_us", out.quantile_us(0.5));
+        r.metric("p99_us", out.quantile_us(0.99));
+        r.metric("cpu_us_per_op", ops ? (u1.cpu_s - u0.cpu_s) * 1e6 / ops : 0);
+        r.metric("file_mib", double(size) / (1 << 20));
+        r.metric("errors", double(out.errors.load()));
+        std::string line = r.json() + "\n";
+        if (write(fds[1], line.data(), line.size()) < 0) _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string line;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0) line.append(buf, size_t(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fprintf(stderr, "bench_formats: %s %s x%u %s failed\n", format.c_str(), method.c_str(),
+                inflight, cache.c_str());
+    return line;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    Options o;
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) die(a + " wants a value");
+            return argv[++i];
+        };
+        if (a == "--data")
+            o.data = next();
+        else if (a == "--out")
+            o.out = next();
+        else if (a == "--records")
+            o.records = std::stoull(next());
+        else if (a == "--seconds")
+            o.seconds = std::stod(next());
+        else if (a == "--cache-pct")
+            o.cache_pct = unsigned(std::stoul(next()));
+        else if (a == "--quick")
+            o.records = 200000, o.seconds = 1;
+        else if (a == "--only")
+            o.only = next();
+        else
+            die("unknown argument " + a + " (see the comment at the top of bench_formats.cc)");
+    }
+    std::filesystem::create_directories(o.data);
+    std::string base = o.data + "/formats-" + std::to_string(o.records);
+    make_lmdb(base + ".mdb", o.records);
+    make_cdb(base + ".cdb", o.records);
+    std::vector<std::string> engines;
+    for (auto k : chase::available_engines())
+        if (k != chase::EngineKind::automatic) engines.push_back(chase::engine_name(k));
+    FILE *out = fopen(o.out.c_str(), "w");
+    if (!out) die("cannot write " + o.out);
+    std::string limit = "limit" + std::to_string(o.cache_pct);
+    for (auto [format, lib, path] :
+         {std::tuple<std::string, std::string, std::string>{"lmdb", "liblmdb", base + ".mdb"},
+          {"cdb", "libcdb", base + ".cdb"}}) {
+        for (unsigned inflight : {1u, 32u}) {
+            for (const std::string &cache : {std::string("cold"), std::string("warm"), limit}) {
+                std::string line = measure(o, format, path, lib, inflight, cache, 1);
+                if (line.empty()) continue;
+                fputs(line.c_str(), out);
+                fputs(line.c_str(), stdout);
+            }
+            for (const std::string &engine : engines)
+                for (const std::string &cache : {std::string("cold"), limit}) {
+                    std::string line = measure(o, format, path, engine, inflight, cache, 1);
+                    if (line.empty()) continue;
+                    fputs(line.c_str(), out);
+                    fputs(line.c_str(), stdout);
+                }
+            fflush(out);
+        }
+    }
+    fclose(out);
+    return 0;
+}
