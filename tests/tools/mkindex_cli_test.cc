@@ -178,6 +178,26 @@ TEST(MkindexCli, MissingInput) {
     EXPECT_TRUE(dir.entries().empty());
 }
 
+TEST(MkindexCli, OutputIsADirectory) {
+    TempDir dir;
+    std::filesystem::create_directory(dir / "d");
+    auto r = run_tool({kTool, "--levels", "1", dir / "d"}, dir.path());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("to " + (dir / "d") + ": Is a directory"), std::string::npos) << r.err;
+    EXPECT_EQ(dir.entries(), std::vector<std::string>{"d"});  // temporary file removed
+    r = run_tool({kTool, "--levels", "1", dir / "d" + "/"}, dir.path());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "chase-mkindex: '" + (dir / "d") + "/' names a directory, not a file\n");
+}
+
+TEST(MkindexCli, InputIsADirectory) {
+    TempDir dir;
+    auto r = run_tool({kTool, "--tsv", dir.path(), dir / "o.db"}, dir.path());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err, "chase-mkindex: " + dir.path() + ": read: Is a directory\n");
+    EXPECT_TRUE(dir.entries().empty());
+}
+
 TEST(MkindexCli, OutputDirectoryMissing) {
     TempDir dir;
     auto r = run_tool({kTool, "--levels", "1", dir / "no/such/out.db"}, dir.path());
