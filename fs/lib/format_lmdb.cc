@@ -106,6 +106,7 @@ std::string printable(std::string_view key) {
 
 struct Meta {
     uint64_t txnid = 0, root = 0, entries = 0, last_pg = 0;
+    uint64_t pages = 0;  // branch + leaf pages of the main database
     uint16_t flags = 0, depth = 0;
     uint32_t psize = 0;
 };
@@ -127,6 +128,7 @@ Status read_meta(int fd, unsigned slot, Meta *m) {
     m->flags = load<uint16_t>(main + LMDB_DB_FLAGS);
     m->depth = load<uint16_t>(main + LMDB_DB_DEPTH);
     m->entries = load<uint64_t>(main + LMDB_DB_ENTRIES);
+    m->pages = load<uint64_t>(main + 8) + load<uint64_t>(main + 16);  // branch, leaf pages
     m->root = load<uint64_t>(main + LMDB_DB_ROOT);
     m->last_pg = load<uint64_t>(b + LMDB_META_LAST_PG);
     m->txnid = load<uint64_t>(b + LMDB_META_TXNID);
@@ -353,23 +355,39 @@ bool sniff(const uint8_t *head, size_t n, uint64_t size) {
            (load<uint16_t>(head + LMDB_PG_FLAGS) & LMDB_P_META);
 }
 
-// Names of the named databases, when the main database is one leaf page
-// (the usual case: it then holds only those names).
-std::set<std::string> named_databases(int fd, const Meta &m) {
-    std::set<std::string> names;
+// Names of the named databases: the F_SUBDATA records of the main
+// database, collected by walking it when it is small (at most 256 pages; a
+// main database that holds named databases usually holds only their names).
+void collect_names(int fd, uint64_t pgno, unsigned depth, unsigned *budget,
+                   std::set<std::string> *names) {
     uint8_t p[LMDB_PAGE_SIZE];
-    if (m.depth != 1 || m.root == LMDB_INVALID_PGNO) return names;
-    if (pread(fd, p, sizeof p, off_t(m.root) * LMDB_PAGE_SIZE) != ssize_t(sizeof p)) return names;
-    uint16_t lower = load<uint16_t>(p + LMDB_PG_LOWER);
-    if (!(load<uint16_t>(p + LMDB_PG_FLAGS) & LMDB_P_LEAF) || lower < LMDB_PG_PTRS) return names;
+    if (depth > LMDB_MAX_DEPTH || *budget == 0) return;
+    --*budget;
+    if (pread(fd, p, sizeof p, off_t(pgno) * LMDB_PAGE_SIZE) != ssize_t(sizeof p)) return;
+    if (load<uint64_t>(p + LMDB_PG_PGNO) != pgno) return;
+    uint16_t flags = load<uint16_t>(p + LMDB_PG_FLAGS), lower = load<uint16_t>(p + LMDB_PG_LOWER);
+    if (lower < LMDB_PG_PTRS || lower > sizeof p) return;
     for (unsigned i = 0; i < (lower - LMDB_PG_PTRS) / 2u; i++) {
         unsigned at = load<uint16_t>(p + LMDB_PG_PTRS + 2 * i);
         if (at + LMDB_NODESIZE > sizeof p) continue;
         unsigned ksize = load<uint16_t>(p + at + LMDB_NODE_KSIZE);
-        if (at + LMDB_NODESIZE + ksize > sizeof p) continue;
-        if (load<uint16_t>(p + at + LMDB_NODE_FLAGS) & LMDB_F_SUBDATA)
-            names.emplace(reinterpret_cast<const char *>(p + at + LMDB_NODESIZE), ksize);
+        uint16_t nflags = load<uint16_t>(p + at + LMDB_NODE_FLAGS);
+        if (flags & LMDB_P_BRANCH) {
+            uint64_t child = uint64_t(load<uint16_t>(p + at)) |
+                             uint64_t(load<uint16_t>(p + at + 2)) << 16 | uint64_t(nflags) << 32;
+            collect_names(fd, child, depth + 1, budget, names);
+        } else if ((flags & LMDB_P_LEAF) && (nflags & LMDB_F_SUBDATA) &&
+                   at + LMDB_NODESIZE + ksize <= sizeof p) {
+            names->emplace(reinterpret_cast<const char *>(p + at + LMDB_NODESIZE), ksize);
+        }
     }
+}
+
+std::set<std::string> named_databases(int fd, const Meta &m) {
+    std::set<std::string> names;
+    unsigned budget = 256;
+    if (m.root == LMDB_INVALID_PGNO || m.pages > budget) return names;
+    collect_names(fd, m.root, 1, &budget, &names);
     return names;
 }
 
