@@ -1,5 +1,6 @@
 #include "bptree_writer.h"
 
+#include <sys/statvfs.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -80,6 +81,17 @@ bpt_super make_bptree_super(const BptreeLayout &l) {
 BuildError write_bptree(const KvSource &src, int fd, Progress *progress, BptreeSummary *out) {
     BptreeLayout l;
     if (BuildError e = plan_bptree(src.size(), &l); !e.ok()) return e;
+    // A build that cannot fit (a 6-level file is 68 GB) fails at once
+    // instead of after filling the disk.  Only a check: reserving the space
+    // with fallocate would fill the filesystem for everyone when it fails.
+    struct statvfs vfs;
+    if (fstatvfs(fd, &vfs) == 0) {
+        uint64_t avail = uint64_t(vfs.f_bavail) * vfs.f_frsize;
+        if (avail < l.file_size)
+            return BuildError::make(ENOSPC, "the output needs " + std::to_string(l.file_size) +
+                                                " bytes, but only " + std::to_string(avail) +
+                                                " are free on its filesystem");
+    }
     FdWriter w(fd);
     if (progress) progress->start_phase("writing", l.file_size);
 

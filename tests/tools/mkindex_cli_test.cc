@@ -1,5 +1,6 @@
 // chase-mkindex as a user runs it: exit status, messages, atomic output.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <fstream>
 #include <limits>
@@ -249,6 +250,24 @@ TEST(MkindexCli, SignalRemovesTemporaryFile) {
     ASSERT_TRUE(started) << "the build never wrote its temporary file";
     EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM) << st;
     EXPECT_TRUE(dir.entries().empty()) << dir.entries()[0];
+}
+
+// A file that cannot fit is refused before anything is written (a 1 MiB
+// tmpfs; needs root to mount it).
+TEST(MkindexCli, RefusesWhatCannotFit) {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+    TempDir dir;
+    std::string small = dir / "small";
+    std::filesystem::create_directory(small);
+    ASSERT_EQ(mount("chase-test", small.c_str(), "tmpfs", 0, "size=1m"), 0) << strerror(errno);
+    auto r = run_tool({kTool, "--levels", "3", small + "/t.db"}, dir.path());
+    std::vector<std::string> left;
+    for (auto &e : std::filesystem::directory_iterator(small)) left.push_back(e.path().string());
+    umount(small.c_str());
+    EXPECT_EQ(r.status, 1);
+    EXPECT_EQ(r.err.rfind("chase-mkindex: the output needs 2416640 bytes, but only ", 0), 0u)
+        << r.err;
+    EXPECT_TRUE(left.empty()) << left[0];
 }
 
 TEST(MkindexCli, ReplacesExistingOutputOnSuccess) {
