@@ -2,7 +2,8 @@
 /*
  * Point lookup in an LMDB environment file (layout: include/chase/lmdb.h).
  *
- *   hop 0      ask for both meta pages
+ *   hop 0      ask for both meta pages (or, when the adapter has read them
+ *              and filled in the snapshot, go straight to its root)
  *   hops 1-2   pick the snapshot with the higher txnid
  *   [dbname]   descend MAIN_DBI to the named database's record, take its tree
  *   key        descend branch pages to the leaf, find the key
@@ -68,6 +69,18 @@ CHASE_INLINE int visit_dbname_leaf(struct chase_ctx *ctx, struct lmdb_get_scratc
 	return lmdb_enter(ctx, w);
 }
 
+/* The snapshot is known: descend MAIN_DBI (to the key or the named database). */
+CHASE_INLINE int snapshot_chosen(struct chase_ctx *ctx, struct lmdb_get_scratch *s)
+{
+	struct lmdb_walk *w = &s->w;
+	int r = lmdb_use_db(w, w->root, w->db_flags, w->depth);
+
+	if (r)
+		return r;
+	w->phase = s->dblen ? LMDB_PH_DBNAME : LMDB_PH_KEY;
+	return lmdb_enter(ctx, w);
+}
+
 CHASE_FUNCTION(lmdb_get)
 {
 	struct lmdb_get_scratch *s = (void *)ctx->scratch;
@@ -81,17 +94,16 @@ CHASE_FUNCTION(lmdb_get)
 		s->vlen = 0;
 		if (s->klen == 0 || s->klen > LMDB_MAX_KEY || s->dblen > LMDB_MAX_KEY)
 			return lmdb_fail(w, LMDB_WHY_QUERY, -EINVAL);
-		return lmdb_start(ctx, w);
+		r = lmdb_start(ctx, w);
+		if (r != 1)
+			return r;
+		return snapshot_chosen(ctx, s);
 	}
 	if (w->phase == LMDB_PH_META) {
 		r = lmdb_meta(ctx, w);
 		if (r != 1)
 			return r;
-		r = lmdb_use_db(w, w->root, w->db_flags, w->depth);
-		if (r)
-			return r;
-		w->phase = s->dblen ? LMDB_PH_DBNAME : LMDB_PH_KEY;
-		return lmdb_enter(ctx, w);
+		return snapshot_chosen(ctx, s);
 	}
 	r = lmdb_check_page(ctx, w, &leaf, &n);
 	if (r)

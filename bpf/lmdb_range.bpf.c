@@ -242,12 +242,15 @@ CHASE_FUNCTION(lmdb_range)
 		s->nstack = 0;
 		if (s->lo_len > LMDB_MAX_KEY || s->hi_len > LMDB_MAX_KEY || s->dblen > LMDB_MAX_KEY)
 			return lmdb_fail(w, LMDB_WHY_QUERY, -EINVAL);
-		return lmdb_start(ctx, w);
-	}
-	if (w->phase == LMDB_PH_META) {
+		r = lmdb_start(ctx, w);
+		if (r != 1)
+			return r;
+	} else if (w->phase == LMDB_PH_META) {
 		r = lmdb_meta(ctx, w);
 		if (r != 1)
 			return r;
+	}
+	if (w->phase == LMDB_PH_META) { /* the snapshot is chosen */
 		r = lmdb_use_db(w, w->root, w->db_flags, w->depth);
 		if (r)
 			return r;

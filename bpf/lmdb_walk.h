@@ -31,13 +31,21 @@ CHASE_INLINE int lmdb_fail(struct lmdb_walk *w, __u32 why, int err)
 	return err;
 }
 
+/* Hop 0.  Returns 1 if the caller gave the snapshot (go on as after the
+ * meta pages), else asks for both meta pages. */
 CHASE_INLINE int lmdb_start(struct chase_ctx *ctx, struct lmdb_walk *w)
 {
 	w->phase = LMDB_PH_META;
-	w->metas = 0;
 	w->why = LMDB_WHY_NONE;
 	if (chase_file_size(ctx) < 2 * LMDB_PAGE_SIZE)
 		return lmdb_fail(w, LMDB_WHY_MAGIC, -EUCLEAN);
+	if (w->given) {
+		w->metas = 2;
+		if (w->npages > chase_file_size(ctx) / LMDB_PAGE_SIZE)
+			w->npages = chase_file_size(ctx) / LMDB_PAGE_SIZE;
+		return 1;
+	}
+	w->metas = 0;
 	chase_read(ctx, 0, LMDB_PAGE_SIZE);
 	return chase_read(ctx, LMDB_PAGE_SIZE, LMDB_PAGE_SIZE);
 }

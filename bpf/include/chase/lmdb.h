@@ -152,7 +152,10 @@ struct lmdb_walk {
 	__u32 depth;         /* state: md_depth of that tree */
 	__u32 level;         /* state: pages of the tree read on this descent */
 	__u32 db_flags;      /* state: md_flags of that tree */
-	__u32 pad;
+	/* in: 1 if the caller read the meta pages itself and filled txnid,
+	 * meta_slot, root, db_flags, depth and npages (MAIN_DBI of the newer
+	 * meta); the chain then starts at the root, two reads shorter. */
+	__u32 given;
 	/* state: bounds of the binary search in progress.  They live here, not
 	 * in registers, so the verifier sees them as unknown on every step and
 	 * does not explore each of the 2^11 paths through the search. */
