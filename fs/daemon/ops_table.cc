@@ -27,6 +27,9 @@ void op_init(void *userdata, struct fuse_conn_info *conn) {
     // No writeback cache: a write must reach the source file before write()
     // returns, or a query that follows it would answer from the old bytes.
     conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+    // Lookups of query names in one directory may run in parallel (libfuse
+    // 3.14 does not pass this on to the kernel; later versions do).
+    if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
     // Splice moves pages of the source file straight to the reader.
     if (conn->capable & FUSE_CAP_SPLICE_READ) conn->want |= FUSE_CAP_SPLICE_READ;
     if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
