@@ -51,6 +51,22 @@ TEST(MountCli, MountFuseArgumentForm) {
     unmount_detached(s.mnt());
 }
 
+TEST(MountCli, FromAnFstabLine) {
+    REQUIRE_FUSE();
+    Scratch s;
+    write_file(s.src() + "/f", "t");
+    // mount -T reads this file instead of /etc/fstab; the type "fuse" with
+    // BIN#SRC is what fuse.chasefs becomes once chasefs is installed.
+    std::string fstab = s.root() + "/fstab";
+    write_file(fstab, std::string(chasefs_bin()) + "#" + s.src() + " " + s.mnt() +
+                          " fuse allow_other,noatime,nofail,x-systemd.automount 0 0\n");
+    ShellResult r = sh("mount -T " + quote(fstab) + " " + quote(s.mnt()) + " 2>&1");
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_TRUE(mounted(s.mnt()));
+    EXPECT_EQ(read_file(s.mnt() + "/f"), "t");
+    unmount_detached(s.mnt());
+}
+
 TEST(MountCli, MountHelperForFstabTypeChasefs) {
     REQUIRE_FUSE();
     Scratch s;
