@@ -17,9 +17,11 @@
 //                   larger than memory" case; the limit covers everything the
 //                   reader keeps (liblmdb's mapped pages, chasefs's caches)
 // Methods: liblmdb (mdb_get, one thread per lookup in flight, a read
-// transaction renewed per lookup, the usual way), libcdb (cdb_find, one
-// thread per lookup in flight), and chasefs's native and syscall engines
-// (one thread, N chains in flight).  In flight: 1 and 32.
+// transaction renewed per lookup, the usual way), liblmdb-nordahead (the
+// same with MDB_NORDAHEAD, LMDB's advice for data larger than memory),
+// libcdb (cdb_find, one thread per lookup in flight), libcdb-random (its map
+// advised MADV_RANDOM), and chasefs's native and syscall engines (one
+// thread, N chains in flight).  In flight: 1 and 32.
 //
 // Output: one JSON line per run (bench_result.h):
 //   {"bench":"formats","run":1,"config":{"format":"lmdb","method":"liblmdb",
@@ -199,12 +201,16 @@ void run_threads(unsigned n, double seconds, RunOut *out,
     for (auto &t : ts) t.join();
 }
 
-void run_liblmdb(const std::string &path, unsigned n, double s, uint64_t records, RunOut *out) {
+// nordahead: MDB_NORDAHEAD, what LMDB's documentation advises for
+// databases larger than memory (no readahead on the map).
+void run_liblmdb(const std::string &path, unsigned n, double s, uint64_t records, bool nordahead,
+                 RunOut *out) {
     MDB_env *env;
     mdb_env_create(&env);
     mdb_env_set_mapsize(env, size_t(64) << 30);
     mdb_env_set_maxreaders(env, 256);
-    if (mdb_env_open(env, path.c_str(), MDB_NOSUBDIR | MDB_RDONLY | MDB_NOTLS, 0644))
+    if (mdb_env_open(env, path.c_str(),
+                     MDB_NOSUBDIR | MDB_RDONLY | MDB_NOTLS | (nordahead ? MDB_NORDAHEAD : 0), 0644))
         die("mdb_env_open " + path);
     MDB_dbi dbi;
     MDB_txn *t0;
@@ -232,13 +238,17 @@ void run_liblmdb(const std::string &path, unsigned n, double s, uint64_t records
     mdb_env_close(env);
 }
 
-void run_libcdb(const std::string &path, unsigned n, double s, uint64_t records, RunOut *out) {
+// random: madvise(MADV_RANDOM) on libcdb's map, the same advice for a
+// file larger than memory.
+void run_libcdb(const std::string &path, unsigned n, double s, uint64_t records, bool random,
+                RunOut *out) {
     run_threads(
         n, s, out,
         [&]() -> std::function<bool(uint64_t)> {
             int fd = open(path.c_str(), O_RDONLY);
             auto c = std::make_shared<struct cdb>();
             if (fd < 0 || cdb_init(c.get(), fd) != 0) die("cdb_init " + path);
+            if (random) madvise(const_cast<unsigned char *>(c->cdb_mem), c->cdb_fsize, MADV_RANDOM);
             return [c](uint64_t i) {
                 std::string k = key_of(i);
                 if (cdb_find(c.get(), k.data(), unsigned(k.size())) <= 0) return false;
@@ -305,10 +315,10 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         }
         bench::Usage u0 = bench::Usage::now();
         int64_t t0 = bench::now_ns();
-        if (method == "liblmdb")
-            run_liblmdb(path, inflight, o.seconds, o.records, &out);
-        else if (method == "libcdb")
-            run_libcdb(path, inflight, o.seconds, o.records, &out);
+        if (method == "liblmdb" || method == "liblmdb-nordahead")
+            run_liblmdb(path, inflight, o.seconds, o.records, method != "liblmdb", &out);
+        else if (method == "libcdb" || method == "libcdb-random")
+            run_libcdb(path, inflight, o.seconds, o.records, method != "libcdb", &out);
         else
             run_chasefs(path, format, method, inflight, o.seconds, o.records, &out);
         double wall = double(bench::now_ns() - t0) / 1e9;
@@ -389,6 +399,13 @@ int main(int argc, char **argv) {
         for (unsigned inflight : {1u, 32u}) {
             for (const std::string &cache : {std::string("cold"), std::string("warm"), limit}) {
                 std::string line = measure(o, format, path, lib, inflight, cache, 1);
+                if (line.empty()) continue;
+                fputs(line.c_str(), out);
+                fputs(line.c_str(), stdout);
+            }
+            std::string advised = format == "lmdb" ? "liblmdb-nordahead" : "libcdb-random";
+            for (const std::string &cache : {std::string("cold"), limit}) {
+                std::string line = measure(o, format, path, advised, inflight, cache, 1);
                 if (line.empty()) continue;
                 fputs(line.c_str(), out);
                 fputs(line.c_str(), stdout);

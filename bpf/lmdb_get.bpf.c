@@ -78,7 +78,9 @@ CHASE_INLINE int snapshot_chosen(struct chase_ctx *ctx, struct lmdb_get_scratch 
 	if (r)
 		return r;
 	w->phase = s->dblen ? LMDB_PH_DBNAME : LMDB_PH_KEY;
-	return lmdb_enter(ctx, w);
+	/* The adapter may have walked the upper branch levels of MAIN_DBI
+	 * through the page cache already (they are few and hot). */
+	return lmdb_enter_at(ctx, w, w->given && !s->dblen ? w->skip_levels : 0);
 }
 
 CHASE_FUNCTION(lmdb_get)

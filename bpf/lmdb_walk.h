@@ -107,13 +107,21 @@ CHASE_INLINE int lmdb_read_page(struct chase_ctx *ctx, struct lmdb_walk *w, __u6
 	return chase_read(ctx, pgno * LMDB_PAGE_SIZE, LMDB_PAGE_SIZE);
 }
 
-/* Start a descent of w->root. */
-CHASE_INLINE int lmdb_enter(struct chase_ctx *ctx, struct lmdb_walk *w)
+/* Start a descent at w->root, which is on level "above" + 1 of its tree
+ * (0 for the tree's own root). */
+CHASE_INLINE int lmdb_enter_at(struct chase_ctx *ctx, struct lmdb_walk *w, __u32 above)
 {
 	if (w->root == LMDB_INVALID_PGNO)
 		return lmdb_fail(w, LMDB_WHY_EMPTY, -ENOENT);
-	w->level = 0;
+	if (above >= w->depth)
+		return lmdb_fail(w, LMDB_WHY_QUERY, -EINVAL);
+	w->level = above;
 	return lmdb_read_page(ctx, w, w->root);
+}
+
+CHASE_INLINE int lmdb_enter(struct chase_ctx *ctx, struct lmdb_walk *w)
+{
+	return lmdb_enter_at(ctx, w, 0);
 }
 
 /* Check the page that just arrived; *leaf and *n describe it. */

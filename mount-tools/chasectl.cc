@@ -37,6 +37,7 @@ struct Options {
     FilterOp op = FilterOp::none;
     uint64_t arg = 0;
     unsigned inflight = 64;
+    bool detect = false;  // attach --detect
 };
 
 [[noreturn]] void usage(int code) {
@@ -274,10 +275,15 @@ int cmd_engines(const Options &o) {
 int main(int argc, char **argv) {
     Options o;
     static const option longopts[] = {
-        {"engine", required_argument, nullptr, 'e'}, {"json", no_argument, nullptr, 'j'},
-        {"limit", required_argument, nullptr, 'l'},  {"sum", no_argument, nullptr, 's'},
-        {"where", required_argument, nullptr, 'w'},  {"inflight", required_argument, nullptr, 'i'},
-        {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0},
+        {"engine", required_argument, nullptr, 'e'},
+        {"json", no_argument, nullptr, 'j'},
+        {"limit", required_argument, nullptr, 'l'},
+        {"sum", no_argument, nullptr, 's'},
+        {"where", required_argument, nullptr, 'w'},
+        {"inflight", required_argument, nullptr, 'i'},
+        {"help", no_argument, nullptr, 'h'},
+        {"detect", no_argument, nullptr, 'D'},
+        {nullptr, 0, nullptr, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "e:jl:sw:i:h", longopts, nullptr)) != -1) {
@@ -322,6 +328,9 @@ int main(int argc, char **argv) {
                 o.op = *op;
                 break;
             }
+            case 'D':
+                o.detect = true;
+                break;
             case 'h':
                 usage(0);
             default:
@@ -340,6 +349,7 @@ int main(int argc, char **argv) {
     mo.sum = o.sum;
     mo.filter = static_cast<int>(o.op);
     mo.filter_arg = o.arg;
+    mo.detect = o.detect;
     if (int rc = chasectl_mount::run(args, mo, stdout, stderr); rc >= 0) return rc;
     auto need = [&](size_t n) {
         if (args.size() < n + 1) usage(2);

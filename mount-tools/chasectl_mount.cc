@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <sstream>
 
 #include "chase/ioctl.h"
+#include "format.h"  // detect_format (libchase)
 
 namespace chasectl_mount {
 namespace {
@@ -102,6 +104,30 @@ int cmd_attach(const std::string &f, const std::string &fn, FILE *err) {
         report(err, f, "attach " + fn + " to", errno);
         return 1;
     }
+    return 0;
+}
+
+// attach F --detect: the format F looks like (magic number, or for cdb the
+// shape of its header; libchase's detect_format), attached by name.
+int cmd_attach_detect(const std::string &f, FILE *out, FILE *err) {
+    int fd = open(f.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        report(err, f, "open", errno);
+        if (fd >= 0) close(fd);
+        return 1;
+    }
+    std::string name = chase::detect_format(fd, uint64_t(st.st_size));
+    close(fd);
+    if (name.empty()) {
+        fprintf(err,
+                "chasectl: %s: no known format recognised (no magic number, and not a cdb "
+                "file); name one: chasectl attach F FORMAT\n",
+                f.c_str());
+        return 1;
+    }
+    if (int rc = cmd_attach(f, name, err)) return rc;
+    fprintf(out, "%s: %s\n", f.c_str(), name.c_str());
     return 0;
 }
 
@@ -334,6 +360,7 @@ int run(const std::vector<std::string> &a, const Options &o, FILE *out, FILE *er
     const std::string &cmd = a[0], &f = a[1];
     if ((cmd == "stats" || cmd == "info") && a.size() == 2) return cmd_stats(f, o.json, out, err);
     if (cmd == "attach" && a.size() == 3) return cmd_attach(f, a[2], err);
+    if (cmd == "attach" && a.size() == 2 && o.detect) return cmd_attach_detect(f, out, err);
     if (cmd == "detach" && a.size() == 2) return cmd_detach(f, err);
     if (cmd == "get" && a.size() >= 3) {
         int worst = 0;
@@ -344,10 +371,11 @@ int run(const std::vector<std::string> &a, const Options &o, FILE *out, FILE *er
     if (cmd == "trace" && a.size() == 3) return cmd_trace(f, a[2], o.json, out, err);
     if (cmd == "agg" && a.size() == 4) return cmd_agg(f, a[2], a[3], o, out, err);
     if (cmd == "range" && a.size() == 4) return cmd_range(f, a[2], a[3], o.limit, o.json, out, err);
-    fprintf(err,
-            "usage (files under a chasefs mount): chasectl stats|detach F | attach F FN |\n"
-            "       get F KEY... | trace F KEY | range F LO HI [--limit N] |\n"
-            "       agg F LO HI [--sum] [--where OP:N]\n");
+    fprintf(
+        err,
+        "usage (files under a chasefs mount): chasectl stats|detach F | attach F FN|--detect |\n"
+        "       get F KEY... | trace F KEY | range F LO HI [--limit N] |\n"
+        "       agg F LO HI [--sum] [--where OP:N]\n");
     return 2;
 }
 

@@ -4,5 +4,6 @@
 if(NOT TARGET chasectl_mount)
   add_library(chasectl_mount STATIC ${CMAKE_CURRENT_LIST_DIR}/chasectl_mount.cc)
   target_include_directories(chasectl_mount PUBLIC ${CMAKE_CURRENT_LIST_DIR}
-                             ${CMAKE_SOURCE_DIR}/fs/include)
+                             ${CMAKE_SOURCE_DIR}/fs/include
+                             PRIVATE ${CMAKE_SOURCE_DIR}/fs/lib ${CHASE_BPF_INCLUDE})
 endif()

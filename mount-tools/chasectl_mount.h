@@ -31,6 +31,7 @@ struct Options {
     bool sum = false;  // agg: sum the values too
     int filter = 0;    // agg: chase::FilterOp as int (0 none, 1 lt ... 6 gt)
     uint64_t filter_arg = 0;
+    bool detect = false;  // attach F --detect: name the format the file looks like
 };
 
 // Runs one command (args[0] is the command, args[1] the file).  Returns the

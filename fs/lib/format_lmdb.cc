@@ -4,9 +4,11 @@
 // holds a database of that name (see bpf/FORMATS.md).
 //
 //   plan    key (+ named database) into struct lmdb_get_scratch, and the
-//           current snapshot (txnid, root) from the two meta pages
-//   chain   lmdb_get: branch pages, leaf (the meta pages too, when the
-//           adapter could not read them)
+//           current snapshot (txnid, root) from the two meta pages; for the
+//           main database, the branch levels above the leaves are walked
+//           here through the page cache (they are few and hot)
+//   chain   lmdb_get: the leaf (or branch pages and leaf; and the meta pages
+//           too, when the adapter could not read them)
 //   finish  inline value from the scratch area, or one pread of the overflow
 //           run (its page header checked); then the snapshot check below
 //
@@ -145,8 +147,8 @@ class LmdbFormat final : public Format {
         : fd_(fd), size_(size), meta_(m), subdbs_(std::move(subdbs)), user_(std::move(user)) {}
 
     Status init() {
-        // CHASE_LMDB_CHAIN_META=1: the chain reads the meta pages itself
-        // (what the tests use to exercise that path).
+        // CHASE_LMDB_CHAIN_META=1: the chain reads the meta pages and walks
+        // every branch page itself (the tests run both ways).
         const char *env = getenv("CHASE_LMDB_CHAIN_META");
         chain_reads_meta_ = env && *env == '1';
         get_ = find_function(user_, "lmdb_get");
@@ -187,6 +189,7 @@ class LmdbFormat final : public Format {
         s->dblen = uint16_t(db.size());
         memcpy(s->dbname, db.data(), db.size());
         give_snapshot(&s->w);
+        if (db.empty()) descend_cached(&s->w, key);
         c->fn = get_;
         // two meta pages, the named database's descent and the key's
         c->hop_cap = std::max(c->hop_cap, 2 + 2 * LMDB_MAX_DEPTH + 1);
@@ -322,6 +325,66 @@ class LmdbFormat final : public Format {
         w->db_flags = m[slot].flags;
         w->depth = m[slot].depth;
         w->npages = size_ / LMDB_PAGE_SIZE;
+    }
+
+    // Walks the branch levels of MAIN_DBI above the leaves for key through
+    // the page cache (buffered preads: branch pages are about 1% of an
+    // LMDB file and every lookup reads the same upper ones, so they stay
+    // cached even when the file does not fit in memory), and starts the
+    // chain at the leaf's page.  The snapshot check after the chain covers
+    // these pages too.  Any page that looks wrong: the chain walks from the
+    // root instead and says what is wrong.
+    void descend_cached(lmdb_walk *w, std::string_view key) const {
+        uint8_t p[LMDB_PAGE_SIZE];
+        uint64_t pg = w->root;
+        unsigned level = 0;
+        if (!w->given || chain_reads_meta_ || pg == LMDB_INVALID_PGNO ||
+            w->depth > LMDB_MAX_DEPTH ||
+            (w->db_flags & (LMDB_DUPSORT | LMDB_REVERSEKEY | LMDB_INTEGERKEY)))
+            return;
+        while (level + 1 < w->depth) {
+            if (pg < 2 || pg >= size_ / LMDB_PAGE_SIZE ||
+                pread(fd_, p, sizeof p, off_t(pg) * LMDB_PAGE_SIZE) != ssize_t(sizeof p))
+                return;
+            uint16_t flags = load<uint16_t>(p + LMDB_PG_FLAGS);
+            unsigned lower = load<uint16_t>(p + LMDB_PG_LOWER);
+            unsigned upper = load<uint16_t>(p + LMDB_PG_UPPER);
+            if (load<uint64_t>(p + LMDB_PG_PGNO) != pg ||
+                (flags &
+                 (LMDB_P_LEAF | LMDB_P_OVERFLOW | LMDB_P_META | LMDB_P_LEAF2 | LMDB_P_SUBP)) ||
+                !(flags & LMDB_P_BRANCH) || lower < LMDB_PG_PTRS + 2 || lower > upper ||
+                upper > sizeof p || (lower & 1))
+                return;
+            unsigned n = (lower - LMDB_PG_PTRS) / 2;
+            auto node = [&](unsigned i) -> int {
+                unsigned at = load<uint16_t>(p + LMDB_PG_PTRS + 2 * i);
+                if (at < lower || at + LMDB_NODESIZE > sizeof p ||
+                    at + LMDB_NODESIZE + load<uint16_t>(p + at + LMDB_NODE_KSIZE) > sizeof p)
+                    return -1;
+                return int(at);
+            };
+            // The last node whose key <= key; node 0 stands for "below node 1".
+            unsigned lo = 1, hi = n;
+            while (lo < hi) {
+                unsigned mid = lo + (hi - lo) / 2;
+                int at = node(mid);
+                if (at < 0) return;
+                std::string_view k(reinterpret_cast<const char *>(p + at + LMDB_NODESIZE),
+                                   load<uint16_t>(p + at + LMDB_NODE_KSIZE));
+                if (k <= key)  // memcmp order, then the shorter first: LMDB's default
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            int at = node(lo - 1);
+            if (at < 0) return;
+            pg = uint64_t(load<uint16_t>(p + at + LMDB_NODE_LO)) |
+                 uint64_t(load<uint16_t>(p + at + LMDB_NODE_HI)) << 16 |
+                 uint64_t(load<uint16_t>(p + at + LMDB_NODE_FLAGS)) << 32;
+            level++;
+        }
+        w->root = pg;
+        w->skip_levels = level;
     }
 
     Status function_error(int ret, uint32_t why, const std::string &key) const {

@@ -70,6 +70,22 @@ TEST_P(FormatMount, CdbAttachedByAttribute) {
     EXPECT_EQ(sh("test -e " + quote(mnt("data.cdb@nobody"))).status, 1);
 }
 
+// cdb has no magic number: chasectl attach --detect recognises it by the
+// shape of its header and attaches it; a file that is not cdb is refused.
+TEST_P(FormatMount, ChasectlAttachDetect) {
+    cdb_write(src("plain.cdb"), {{"k1", "v1"}, {"k2", "v2"}});
+    EXPECT_EQ(sh("test -e " + quote(mnt("plain.cdb@k1"))).status, 1) << "not attached yet";
+    ShellResult r =
+        sh(std::string(CHASECTL_BIN) + " attach " + quote(mnt("plain.cdb")) + " --detect");
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find(": cdb"), std::string::npos) << r.out;
+    EXPECT_EQ(sh("cat " + quote(mnt("plain.cdb@k2"))).out, "v2");
+    write_file(src("notes.txt"), std::string(5000, 'n'));
+    r = sh(std::string(CHASECTL_BIN) + " attach " + quote(mnt("notes.txt")) + " --detect 2>&1");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("no known format"), std::string::npos) << r.out;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, FormatMount, testing::Values("native", "syscall"),
                          [](const testing::TestParamInfo<std::string> &p) { return p.param; });
 

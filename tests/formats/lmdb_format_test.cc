@@ -215,15 +215,22 @@ TEST_P(LmdbFormat, NamedDatabasesAsNameSlashKey) {
     EXPECT_EQ(s->get(*f, "nobody/alice", &v).err, ENOENT);
 }
 
-// The chain can read the meta pages itself (the adapter normally does it
-// with two buffered preads): same answers, and a meta page broken after the
-// file was opened is reported by the chain.
+// The chain can read the meta pages and walk every branch page itself (the
+// adapter normally reads the meta pages and the upper branch levels through
+// the page cache): same answers, and a meta page broken after the file was
+// opened is reported by the chain.  (CTest also runs every LMDB test in this
+// mode: formats.lmdb_whole_chain.)
 TEST_P(LmdbFormat, ChainReadsTheMetaPagesItself) {
+    const char *was = getenv("CHASE_LMDB_CHAIN_META");
+    std::string saved = was ? was : "";
     setenv("CHASE_LMDB_CHAIN_META", "1", 1);
     KV kv = random_records({"chainmeta", 4000, 1, 200, 0, 3000}, 21);
     std::string path = lmdb_file("chainmeta", kv);
     auto f = open_file(path);
-    unsetenv("CHASE_LMDB_CHAIN_META");
+    if (was)
+        setenv("CHASE_LMDB_CHAIN_META", saved.c_str(), 1);
+    else
+        unsetenv("CHASE_LMDB_CHAIN_META");
     auto s = make_session(GetParam());
     LmdbOracle oracle(path);
     std::vector<std::string> keys;

@@ -156,6 +156,11 @@ struct lmdb_walk {
 	 * meta_slot, root, db_flags, depth and npages (MAIN_DBI of the newer
 	 * meta); the chain then starts at the root, two reads shorter. */
 	__u32 given;
+	/* in (with given): branch levels the caller already descended, so that
+	 * root is the page on level skip_levels + 1 on the key's path (main
+	 * database lookups only; 0 = start at the real root) */
+	__u32 skip_levels;
+	__u32 pad;
 	/* state: bounds of the binary search in progress.  They live here, not
 	 * in registers, so the verifier sees them as unknown on every step and
 	 * does not explore each of the 2^11 paths through the search. */
@@ -241,7 +246,6 @@ struct lmdb_range_scratch {
 	__u32 nstack;  /* state: branch levels above the current leaf */
 	__u32 pad;
 	struct lmdb_emit e;
-	__u32 pad2[2];
 	struct lmdb_level stack[LMDB_MAX_DEPTH];
 	__u8 lo[LMDB_KEY_BUF];
 	__u8 hi[LMDB_KEY_BUF];
