@@ -366,3 +366,24 @@ TEST(MountOverItself, PassesThroughToTheHiddenDirectory) {
 }
 
 }  // namespace
+
+namespace {
+
+// -s (one thread) and -o engine=native: the same answers.
+TEST(MountOptions, SingleThreadedWithTheNativeEngine) {
+    REQUIRE_FUSE();
+    Scratch s;
+    make_index(s.src() + "/users.db", 100, 1);
+    Daemon d;
+    ASSERT_EQ(d.start(s.src(), s.mnt(), {"-s", "-o", "engine=native"}), "");
+    write_file(s.mnt() + "/new", "n");
+    EXPECT_EQ(read_file(s.src() + "/new"), "n");
+    EXPECT_EQ(read_file(s.mnt() + "/users.db@42"), "42");
+    EXPECT_EQ(sh("getfattr --absolute-names --only-values -n user.chase.engine " +
+                 quote(s.mnt() + "/users.db"))
+                  .out,
+              "native");
+    EXPECT_EQ(d.unmount(), 0);
+}
+
+}  // namespace
