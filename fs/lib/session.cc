@@ -173,8 +173,15 @@ Status Session::get_batch(const DataFile &f, const std::vector<std::string> &key
         std::unique_ptr<ChainSpec> back;
         st = impl_->run(f, std::move(spec), &r, &back);
         if (!st.ok()) return st;
+        size_t before = values->size();
         if (!engine_error(r, &st)) st = fmt.finish_get_batch(*back, r.ret, values);
-        f.counters().record(QueryKind::get, st.err, r.hops, r.latency_ns);
+        // Every key counts as a lookup, with its batch's latency; the hops
+        // are the chain's.
+        for (size_t k = 0; k < chunk.size(); k++) {
+            bool miss = st.ok() && before + k < values->size() && !(*values)[before + k];
+            f.counters().record(QueryKind::get, miss ? ENOENT : st.err, k ? 0 : r.hops,
+                                r.latency_ns);
+        }
         if (!st.ok()) return st;
     }
     return {};

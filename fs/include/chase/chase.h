@@ -142,7 +142,8 @@ class Session {
 
     EngineKind engine() const;
 
-    // Synchronous queries (each runs one request to completion).
+    // Synchronous queries: each runs its request to completion (and, on the
+    // way, every chain already submitted on this session).
     Status get(const DataFile &f, std::string_view key, std::string *value);
     Status get_batch(const DataFile &f, const std::vector<std::string> &keys,
                      std::vector<std::optional<std::string>> *values);
