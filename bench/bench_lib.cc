@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include "bench_modes.h"
@@ -104,6 +105,7 @@ int main(int argc, char **argv) {
     Result r;
     r.bench = "lib";
     r.run = run;
+    r.unix_time = int64_t(std::time(nullptr));
     r.set("depth", depth);
     r.set("method", method);
     r.set("inflight", long(p.inflight));

@@ -33,7 +33,8 @@ Usage Usage::now() {
 }
 
 std::string Result::json() const {
-    std::string s = "{\"bench\":\"" + bench + "\",\"run\":" + std::to_string(run) + ",\"config\":{";
+    std::string s = "{\"bench\":\"" + bench + "\",\"run\":" + std::to_string(run) +
+                    ",\"time\":" + std::to_string(unix_time) + ",\"config\":{";
     for (size_t i = 0; i < config.size(); i++)
         s += (i ? "," : "") + ("\"" + config[i].first + "\":") + config[i].second;
     s += "},\"metrics\":{";

@@ -37,6 +37,7 @@ struct Result {
     std::vector<std::pair<std::string, std::string>> config;  // values pre-rendered as JSON
     std::vector<std::pair<std::string, double>> metrics;
     int run = 0;
+    int64_t unix_time = 0;  // when the run ended, to line runs up with other load
 
     void set(const std::string &k, const std::string &v) { config.push_back({k, "\"" + v + "\""}); }
     void set(const std::string &k, long v) { config.push_back({k, std::to_string(v)}); }

@@ -266,16 +266,20 @@ def main():
         for p in extras:
             md += extra_tables(p)
 
-    err_path = os.path.join(a.results, "errors.log")
-    if os.path.exists(err_path) and os.path.getsize(err_path) > 0:
-        with open(err_path) as f:
-            lines = f.read().strip().splitlines()
-        missing = [l for l in lines if "not available here" in l]
-        errs = [l for l in lines if "not available here" not in l]
-        if missing:
-            md += ["## Not measured", ""] + [f"- {l}" for l in missing] + [""]
-        if errs:
-            md += ["## Failed runs", "", "```"] + errs[:50] + ["```", ""]
+    # Every *.log in the results is a bench script's stderr (bench_lib's is
+    # lib.errors.log); an engine this machine cannot run is "not measured".
+    missing, errs = [], []
+    for log in sorted(glob.glob(os.path.join(a.results, "*.log"))):
+        with open(log) as f:
+            for l in f.read().strip().splitlines():
+                if "not available here" in l:
+                    missing.append(l)
+                elif l.strip():
+                    errs.append(f"{os.path.basename(log)}: {l}")
+    if missing:
+        md += ["## Not measured", ""] + [f"- {l}" for l in missing] + [""]
+    if errs:
+        md += ["## Failed runs and other messages", "", "```"] + errs[:50] + ["```", ""]
 
     with open(os.path.join(a.out, "REPORT.md"), "w") as f:
         f.write("\n".join(md) + "\n")

@@ -30,7 +30,7 @@ class ReportTest(unittest.TestCase):
         for name, lines in (extra or {}).items():
             with open(os.path.join(res, name), "w") as f:
                 f.write("\n".join(json.dumps(l) for l in lines) + "\n")
-        with open(os.path.join(res, "errors.log"), "w") as f:
+        with open(os.path.join(res, "lib.errors.log"), "w") as f:
             f.write(errors)
         subprocess.run([sys.executable, os.path.join(HERE, "report.py"), "--results", res,
                         "--out", d], check=True)
@@ -86,7 +86,7 @@ class ReportTest(unittest.TestCase):
         self.assertIn("### fs.jsonl", md)
         self.assertIn("| path | ops_per_s | runs |", md)
         self.assertIn("| cat | 20.00 | 3 |", md)
-        self.assertIn("## Failed runs\n\n```\nbench_lib: boom\n```", md)
+        self.assertIn("## Failed runs and other messages\n\n```\nlib.errors.log: bench_lib: boom\n```", md)
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ done
 
 results=$report/results
 mkdir -p "$results"
-rm -f "$results/lib.jsonl" "$results/errors.log"
+errlog=$results/lib.errors.log  # other bench scripts keep their own logs here
+rm -f "$results/lib.jsonl" "$errlog"
 {
     echo "{\"date\":\"$(date -u +%FT%TZ)\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),"
     commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -107,7 +108,7 @@ for engine in syscall native kernel; do
     if grep -qx "$engine" <<< "$engines"; then
         configs+=" $engine:1 $engine:8 $engine:32 $engine:64"
     else
-        echo "engine $engine is not available here: not measured" >> "$results/errors.log"
+        echo "engine $engine is not available here: not measured" >> "$errlog"
     fi
 done
 total=$(( reps * $(echo $depth_list | wc -w) * $(echo $configs | wc -w) ))
@@ -122,8 +123,8 @@ for rep in $(seq 1 "$reps"); do
             drop_caches
             if ! "$bench_lib" --file "$data/bptree-d$d.db" --method "$method" \
                     --inflight "$inflight" --seconds "$seconds" --seed $((rep * 1000 + d)) \
-                    --run "$rep" --depth "$d" >> "$results/lib.jsonl" 2>> "$results/errors.log"; then
-                echo "depth $d $method x$inflight run $rep failed (see above)" >> "$results/errors.log"
+                    --run "$rep" --depth "$d" >> "$results/lib.jsonl" 2>> "$errlog"; then
+                echo "depth $d $method x$inflight run $rep failed (see above)" >> "$errlog"
             fi
         done
     done
@@ -137,14 +138,14 @@ for hook in "$here"/run.d/*.sh; do
     [ -x "$hook" ] || continue
     echo "== $(basename "$hook")"
     if ! BUILD=$build DATA=$data RESULTS=$results REPS=$reps SECONDS_PER_RUN=$seconds \
-            DEPTHS="$depth_list" "$hook" 2>> "$results/errors.log"; then
-        echo "$(basename "$hook") failed" >> "$results/errors.log"
+            DEPTHS="$depth_list" "$hook" 2>> "$errlog"; then
+        echo "$(basename "$hook") failed" >> "$errlog"
     fi
 done
 
 echo "== report"
 python3 "$here/report.py" --results "$results" --out "$report"
-if grep -qv "not available here" "$results/errors.log" 2>/dev/null; then
-    echo "some runs failed; see $results/errors.log and the report" >&2
+if grep -qv "not available here" "$errlog" 2>/dev/null; then
+    echo "some runs failed; see $errlog and the report" >&2
 fi
 echo "wrote $report/REPORT.md"
