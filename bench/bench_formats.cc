@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <algorithm>
@@ -351,8 +352,13 @@ std::string measure(const Options &o, const std::string &format, const std::stri
     int status = 0;
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fprintf(stderr, "bench_formats: %s %s x%u %s failed\n", format.c_str(), method.c_str(),
-                inflight, cache.c_str());
+        fprintf(stderr, "bench_formats: %s %s x%u %s failed (%s %d%s)\n", format.c_str(),
+                method.c_str(), inflight, cache.c_str(),
+                WIFSIGNALED(status) ? "killed by signal" : "exit status",
+                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+                WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL
+                    ? ", e.g. the memory cgroup's OOM killer"
+                    : "");
     return line;
 }
 

@@ -27,10 +27,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <set>
+#include <unordered_map>
 
 #include "format_registry.h"
 
@@ -116,11 +120,7 @@ struct Meta {
     uint32_t psize = 0;
 };
 
-Status read_meta(int fd, unsigned slot, Meta *m) {
-    uint8_t b[LMDB_META_TXNID + 8];
-    ssize_t n = pread(fd, b, sizeof b, off_t(slot) * LMDB_PAGE_SIZE);
-    if (n != ssize_t(sizeof b))
-        return Status::error(EUCLEAN, "LMDB meta page " + std::to_string(slot) + " is truncated");
+Status parse_meta(const uint8_t *b, unsigned slot, Meta *m) {
     if (load<uint32_t>(b + LMDB_META_MAGIC) != LMDB_MAGIC)
         return Status::error(EUCLEAN, "LMDB meta page " + std::to_string(slot) +
                                           " lacks the magic number 0xBEEFC0DE");
@@ -138,6 +138,14 @@ Status read_meta(int fd, unsigned slot, Meta *m) {
     m->last_pg = load<uint64_t>(b + LMDB_META_LAST_PG);
     m->txnid = load<uint64_t>(b + LMDB_META_TXNID);
     return {};
+}
+
+Status read_meta(int fd, unsigned slot, Meta *m) {
+    uint8_t b[LMDB_META_TXNID + 8];
+    ssize_t n = pread(fd, b, sizeof b, off_t(slot) * LMDB_PAGE_SIZE);
+    if (n != ssize_t(sizeof b))
+        return Status::error(EUCLEAN, "LMDB meta page " + std::to_string(slot) + " is truncated");
+    return parse_meta(b, slot, m);
 }
 
 class LmdbFormat final : public Format {
@@ -307,6 +315,12 @@ class LmdbFormat final : public Format {
         return {};
     }
 
+    Status plan_aggregate(ScanCursor *, const AggSpec &, ChainSpec *) const override {
+        return Status::error(EOPNOTSUPP,
+                             "aggregates over LMDB files are not implemented; a range scan "
+                             "(F@LO..HI) lists the records");
+    }
+
    private:
     // Reads both meta pages (buffered: they are read by every lookup and
     // stay in the page cache) and gives the chain the newer snapshot, so it
@@ -315,8 +329,12 @@ class LmdbFormat final : public Format {
     void give_snapshot(lmdb_walk *w) const {
         if (chain_reads_meta_) return;
         Meta m[2];
+        uint8_t both[LMDB_PAGE_SIZE + LMDB_META_TXNID + 8];  // one pread for the two
+        if (pread(fd_, both, sizeof both, 0) != ssize_t(sizeof both)) return;
         for (unsigned slot = 0; slot < 2; slot++)
-            if (!read_meta(fd_, slot, &m[slot]).ok() || m[slot].psize != LMDB_PAGE_SIZE) return;
+            if (!parse_meta(both + slot * LMDB_PAGE_SIZE, slot, &m[slot]).ok() ||
+                m[slot].psize != LMDB_PAGE_SIZE)
+                return;
         unsigned slot = m[1].txnid > m[0].txnid;
         w->given = 1;
         w->txnid = m[slot].txnid;
@@ -335,7 +353,6 @@ class LmdbFormat final : public Format {
     // these pages too.  Any page that looks wrong: the chain walks from the
     // root instead and says what is wrong.
     void descend_cached(lmdb_walk *w, std::string_view key) const {
-        uint8_t p[LMDB_PAGE_SIZE];
         uint64_t pg = w->root;
         unsigned level = 0;
         if (!w->given || chain_reads_meta_ || pg == LMDB_INVALID_PGNO ||
@@ -343,9 +360,10 @@ class LmdbFormat final : public Format {
             (w->db_flags & (LMDB_DUPSORT | LMDB_REVERSEKEY | LMDB_INTEGERKEY)))
             return;
         while (level + 1 < w->depth) {
-            if (pg < 2 || pg >= size_ / LMDB_PAGE_SIZE ||
-                pread(fd_, p, sizeof p, off_t(pg) * LMDB_PAGE_SIZE) != ssize_t(sizeof p))
-                return;
+            if (pg < 2 || pg >= size_ / LMDB_PAGE_SIZE) return;
+            std::shared_ptr<const Page> page = branch_page(pg, w->txnid);
+            if (!page) return;
+            const uint8_t *p = page->data();
             uint16_t flags = load<uint16_t>(p + LMDB_PG_FLAGS);
             unsigned lower = load<uint16_t>(p + LMDB_PG_LOWER);
             unsigned upper = load<uint16_t>(p + LMDB_PG_UPPER);
@@ -353,13 +371,13 @@ class LmdbFormat final : public Format {
                 (flags &
                  (LMDB_P_LEAF | LMDB_P_OVERFLOW | LMDB_P_META | LMDB_P_LEAF2 | LMDB_P_SUBP)) ||
                 !(flags & LMDB_P_BRANCH) || lower < LMDB_PG_PTRS + 2 || lower > upper ||
-                upper > sizeof p || (lower & 1))
+                upper > LMDB_PAGE_SIZE || (lower & 1))
                 return;
             unsigned n = (lower - LMDB_PG_PTRS) / 2;
             auto node = [&](unsigned i) -> int {
                 unsigned at = load<uint16_t>(p + LMDB_PG_PTRS + 2 * i);
-                if (at < lower || at + LMDB_NODESIZE > sizeof p ||
-                    at + LMDB_NODESIZE + load<uint16_t>(p + at + LMDB_NODE_KSIZE) > sizeof p)
+                if (at < lower || at + LMDB_NODESIZE > LMDB_PAGE_SIZE ||
+                    at + LMDB_NODESIZE + load<uint16_t>(p + at + LMDB_NODE_KSIZE) > LMDB_PAGE_SIZE)
                     return -1;
                 return int(at);
             };
@@ -385,6 +403,34 @@ class LmdbFormat final : public Format {
         }
         w->root = pg;
         w->skip_levels = level;
+    }
+
+    // Branch pages of the current snapshot, kept in memory: a page number's
+    // bytes change only when liblmdb reuses the page, which happens after
+    // later commits, so the whole cache is dropped as soon as the newest
+    // txnid differs from the one the pages were read under (and the
+    // snapshot check after each chain still guards the race).  Bounded at
+    // kCachePages (32 MiB); past that, pages are read and not kept.
+    using Page = std::array<uint8_t, LMDB_PAGE_SIZE>;
+    static constexpr size_t kCachePages = 8192;
+
+    std::shared_ptr<const Page> branch_page(uint64_t pg, uint64_t txnid) const {
+        {
+            std::lock_guard<std::mutex> g(cache_mu_);
+            if (cache_txnid_ != txnid) {
+                cache_.clear();
+                cache_txnid_ = txnid;
+            }
+            auto it = cache_.find(pg);
+            if (it != cache_.end()) return it->second;
+        }
+        auto page = std::make_shared<Page>();
+        if (pread(fd_, page->data(), LMDB_PAGE_SIZE, off_t(pg) * LMDB_PAGE_SIZE) !=
+            ssize_t(LMDB_PAGE_SIZE))
+            return nullptr;
+        std::lock_guard<std::mutex> g(cache_mu_);
+        if (cache_txnid_ == txnid && cache_.size() < kCachePages) cache_.emplace(pg, page);
+        return page;
     }
 
     Status function_error(int ret, uint32_t why, const std::string &key) const {
@@ -439,6 +485,9 @@ class LmdbFormat final : public Format {
     std::shared_ptr<FunctionSet> user_;
     const Function *get_ = nullptr, *range_ = nullptr;
     bool chain_reads_meta_ = false;
+    mutable std::mutex cache_mu_;
+    mutable uint64_t cache_txnid_ = 0;
+    mutable std::unordered_map<uint64_t, std::shared_ptr<const Page>> cache_;
 };
 
 bool sniff(const uint8_t *head, size_t n, uint64_t size) {
