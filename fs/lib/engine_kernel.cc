@@ -1,16 +1,217 @@
-// The kernel engine: chains run inside the patched kernel (kernel/).
-// Until the kernel series and this engine land, the engine reports why it
-// cannot run, and automatic selection moves on to the syscall engine.
-#include <cerrno>
+// The kernel engine: the patched kernel (kernel/, see kernel/README.md) runs
+// each chain inside one read of an O_DIRECT fd tagged with the function.
+//
+//   fd = open(<the data file>, O_RDONLY | O_DIRECT)      once per file/function/cap
+//   fcntl(fd, F_CHASE_ATTACH, {prog_fd, hop_cap})
+//   pread(fd, scratch, 4096, 0)                           one crossing per chain
+//
+// The read returns 4096 with the answer in the scratch, or -1 with the
+// function's own errno or the kernel's (ERANGE, E2BIG, EPROTO, ELOOP, EIO).
+// The functions are the same sources built for the kernel target
+// (SEC("chase"), Function::kernel_obj).  Detection: F_CHASE_ATTACH with
+// prog_fd -1 succeeds only on a kernel with the series.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <tuple>
+
+#include "bpf_loader.h"
 #include "engine.h"
+#include "function.h"
 
 namespace chase {
+namespace {
 
-Status make_kernel_engine(const FunctionSet *, unsigned, std::unique_ptr<Engine> *) {
-    return Status::error(EOPNOTSUPP,
-                         "the kernel engine needs the chasefs kernel series (kernel/), "
-                         "which this kernel does not have");
+// From the series' <linux/chase.h> (kernel/patches/0002, 0003).
+constexpr int kProgTypeChase = 64;
+constexpr int kFChaseAttach = 1024 + 128;
+struct ChaseAttach {
+    int32_t prog_fd;
+    uint32_t hop_cap;
+    uint32_t flags;
+    uint32_t pad;
+};
+
+bool kernel_has_series() {
+    int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ChaseAttach detach{-1, 0, 0, 0};
+    bool yes = fcntl(fd, kFChaseAttach, &detach) == 0;
+    close(fd);
+    return yes;
+}
+
+const char *kernel_error(int err) {
+    switch (err) {
+        case ERANGE:
+            return "the function asked for a read outside the file";
+        case E2BIG:
+            return "the function asked for more than 16 reads in one round";
+        case EPROTO:
+            return "the function returned CONTINUE without a read, or a bad value";
+        case ELOOP:
+            return "hop cap reached (a pointer cycle or a runaway function)";
+        case EIO:
+            return "a read of the chain failed";
+        case EINTR:
+            return "the chain was interrupted";
+        default:
+            return nullptr;
+    }
+}
+
+struct Pending {
+    const DataFile *file;
+    std::unique_ptr<ChainSpec> spec;
+    Engine::Done done;
+};
+
+class KernelEngine : public Engine {
+   public:
+    ~KernelEngine() override {
+        for (auto &[key, fd] : fds_) close(fd);
+        for (auto &[fn, obj] : objs_) bpf_object__close(obj);
+    }
+
+    Status load(const FunctionSet &fns) {
+        std::string first_error;
+        for (const auto &fn : fns.all()) {
+            Status st = load_one(*fn);
+            if (!st.ok() && first_error.empty()) first_error = st.msg;
+        }
+        if (progs_.empty())
+            return Status::error(EOPNOTSUPP,
+                                 "no storage function loads into the chasefs kernel" +
+                                     (first_error.empty() ? std::string() : ": " + first_error));
+        return {};
+    }
+
+    EngineKind kind() const override { return EngineKind::kernel; }
+
+    void submit(const DataFile &file, std::unique_ptr<ChainSpec> spec, Done done) override {
+        queue_.push_back(Pending{&file, std::move(spec), std::move(done)});
+    }
+
+    Status drain() override {
+        while (!queue_.empty()) {
+            Pending p = std::move(queue_.front());
+            queue_.pop_front();
+            ChainResult r = run(*p.file, *p.spec);
+            p.done(*p.spec, r);
+        }
+        return {};
+    }
+
+    size_t inflight() const override { return queue_.size(); }
+    void set_tracer(std::function<void(const HopTrace &)>) override {}  // hops stay in the kernel
+
+   private:
+    Status load_one(const Function &fn) {
+        if (fn.kernel_obj.empty()) return Status::error(ENOENT, fn.name + ": no kernel target");
+        Status st = check_helpers(fn.kernel_obj);
+        if (!st.ok()) return Status::error(st.err, fn.name + ": " + st.msg);
+        LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = fn.name.c_str());
+        bpf_object *obj = bpf_object__open_mem(fn.kernel_obj.data(), fn.kernel_obj.size(), &opts);
+        if (!obj) return Status::error(errno, fn.name + ": cannot open the kernel object");
+        bpf_program *prog;
+        bpf_object__for_each_program(prog, obj) {
+            bpf_program__set_type(prog, bpf_prog_type(kProgTypeChase));
+        }
+        int err = bpf_object__load(obj);
+        prog = err ? nullptr : bpf_object__find_program_by_name(obj, fn.name.c_str());
+        if (!prog) {
+            bpf_object__close(obj);
+            return Status::error(err ? -err : ENOENT, fn.name +
+                                                          ": the kernel refused the function (" +
+                                                          strerror(err ? -err : ENOENT) + ")");
+        }
+        objs_[&fn] = obj;
+        progs_[&fn] = bpf_program__fd(prog);
+        return {};
+    }
+
+    // An O_DIRECT fd of the file tagged with (fn, cap), opened once.
+    int tagged_fd(const DataFile &file, const Function *fn, unsigned cap, int *err) {
+        auto key = std::make_tuple(file.dev(), file.ino(), fn, cap);
+        if (auto it = fds_.find(key); it != fds_.end()) return it->second;
+        if (fds_.size() >= 256) {
+            for (auto &[k, fd] : fds_) close(fd);
+            fds_.clear();
+        }
+        std::string self = "/proc/self/fd/" + std::to_string(file.direct_fd());
+        int fd = open(self.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
+        if (fd < 0) fd = open(file.path().c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
+        if (fd < 0) {
+            *err = errno;
+            return -1;
+        }
+        ChaseAttach a{progs_[fn], cap, 0, 0};
+        if (fcntl(fd, kFChaseAttach, &a)) {
+            *err = errno;
+            close(fd);
+            return -1;
+        }
+        fds_[key] = fd;
+        return fd;
+    }
+
+    ChainResult run(const DataFile &file, ChainSpec &spec) {
+        ChainResult r;
+        uint64_t t0 = now_ns();
+        if (!progs_.count(spec.fn)) {
+            r.ret = -EOPNOTSUPP;
+            r.error = (spec.fn ? spec.fn->name : std::string("?")) +
+                      " is not loaded into the chasefs kernel";
+            return r;
+        }
+        int err = 0;
+        int fd = tagged_fd(file, spec.fn, spec.hop_cap, &err);
+        if (fd < 0) {
+            r.ret = -err;
+            r.error = std::string("tagging the file for the kernel engine: ") + strerror(err);
+            return r;
+        }
+        alignas(64) uint8_t buf[CHASE_SCRATCH_SIZE];
+        memcpy(buf, spec.scratch, sizeof buf);
+        ssize_t n = pread(fd, buf, sizeof buf, 0);
+        r.latency_ns = now_ns() - t0;
+        if (n == ssize_t(sizeof buf)) {
+            memcpy(spec.scratch, buf, sizeof buf);
+            r.ret = CHASE_DONE;
+            return r;
+        }
+        err = n < 0 ? errno : EIO;
+        r.ret = -err;
+        if (const char *why = kernel_error(err)) r.error = why;
+        return r;
+    }
+
+    std::map<const Function *, bpf_object *> objs_;
+    std::map<const Function *, int> progs_;
+    std::map<std::tuple<uint64_t, uint64_t, const Function *, unsigned>, int> fds_;
+    std::deque<Pending> queue_;
+};
+
+}  // namespace
+
+Status make_kernel_engine(const FunctionSet *fns, unsigned, std::unique_ptr<Engine> *out) {
+    if (!kernel_has_series())
+        return Status::error(EOPNOTSUPP,
+                             "the kernel engine needs the chasefs kernel series (kernel/), "
+                             "which this kernel does not have");
+    auto e = std::make_unique<KernelEngine>();
+    Status st = e->load(fns ? *fns : builtin_functions());
+    if (!st.ok()) return st;
+    *out = std::move(e);
+    return {};
 }
 
 }  // namespace chase
