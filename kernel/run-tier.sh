@@ -55,18 +55,17 @@ for src in "$repo"/bpf/bptree_get.bpf.c "$repo"/bpf/bptree_range.bpf.c "$repo"/b
 done
 gcc "${cflags[@]}" -o "$out/chase-vmtest" "$here/tests/vmtest.c" "${natives[@]}" -lbpf -luring
 
-# chase-mkindex: the sources its CMake target lists.
-mk_src=$(sed -n '/add_library(chase_mkindex_lib/,/)/p' "$repo/mount-tools/CMakeLists.txt" |
-	grep -o '[a-z_]*\.cc' | sed "s|^|$repo/mount-tools/|")
-if [[ ! -x $out/chase-mkindex || -n $(find "$repo/mount-tools" -newer "$out/chase-mkindex" -name '*.[ch]*') ]]; then
-	log "building chase-mkindex"
-	# shellcheck disable=SC2086
-	g++ -std=c++20 -O2 -I"$repo/mount-tools" -I"$repo/bpf/include" -o "$out/chase-mkindex" \
-		$mk_src "$repo/mount-tools/chase_mkindex.cc" -lz
+# chase-mkindex, the project's own index builder, from the project's CMake
+# tree in build-kernel/ (configured once).
+cmake_build=${CHASE_CMAKE_BUILD:-$repo/build-kernel}
+if [[ ! -f $cmake_build/CMakeCache.txt ]]; then
+	cmake -S "$repo" -B "$cmake_build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
+cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex >/dev/null
+mkindex=$cmake_build/mount-tools/chase-mkindex
 for depth in 1 2 3; do
 	[[ -f $out/data/bpt$depth.db ]] ||
-		"$out/chase-mkindex" --levels $depth --stride 3 "$out/data/bpt$depth.db" >/dev/null
+		"$mkindex" --levels $depth --stride 3 "$out/data/bpt$depth.db" >/dev/null
 done
 
 cat >"$out/tests.sh" <<'EOF'
