@@ -79,6 +79,7 @@ struct QueryTable {
 // daemon.  They run outside the directory lock, so the reaper can proceed.
 constexpr size_t kHighWater = 4096, kLowWater = 2048;
 constexpr auto kMaxWait = std::chrono::milliseconds(100);
+constexpr auto kLongWait = std::chrono::seconds(2);
 
 QueryTable &table() {
     static QueryTable t;
@@ -156,7 +157,10 @@ void wait_for_room() {
     QueryTable &t = table();
     std::unique_lock<std::mutex> lock(t.mutex);
     if (t.by_name.size() < kHighWater) return;
-    t.shrunk.wait_for(lock, kMaxWait, [&] { return t.by_name.size() <= kLowWater; });
+    // Far above the mark (the kernel is slow to forget), wait longer: the
+    // table then grows by at most one node per client per kLongWait.
+    auto limit = t.by_name.size() >= 4 * kHighWater ? kLongWait : kMaxWait;
+    t.shrunk.wait_for(lock, limit, [&] { return t.by_name.size() <= kLowWater; });
 }
 
 // Runs the node's query on the file its name names now.

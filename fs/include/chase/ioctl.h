@@ -21,7 +21,10 @@
 #include <stdint.h>
 
 #define CHASE_IOC_MAGIC 0xC4
-#define CHASE_IOC_DATA_MAX 8192 /* bytes of key(s) in, answer out */
+/* Bytes of key(s) in, answer out: chase_ioc_get is exactly one page, so the
+ * kernel copies one page each way per call (larger answers: the value_len
+ * and CHASE_IOC_TRUNCATED tell; use F@KEY or user.chase.get.KEY then). */
+#define CHASE_IOC_DATA_MAX 4080
 
 /* Point lookup.  In: key in data[0 .. key_len).  Out: the value in
  * data[0 .. min(value_len, CHASE_IOC_DATA_MAX)); value_len is the value's
