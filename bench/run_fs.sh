@@ -14,6 +14,7 @@
 #   memory   (first repetition only) 16 processes look up N distinct query
 #            names; the daemon's RSS idle / peak / after
 # plus "fs_check" lines: the issue-3 targets computed from that repetition.
+# Failures go to report/results/fs.errors.log (empty when all went well).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,6 +59,7 @@ results=$here/report/results
 mkdir -p "$results"
 out=$results/fs.jsonl
 : > "$out"
+: > "$results/fs.errors.log"
 work=$(mktemp -d /var/tmp/chasefs-bench-fs-XXXXXX)
 trap 'fusermount3 -u "$work/mnt" 2>/dev/null || true; rm -rf "$work"' EXIT
 for rep in $(seq 1 "$reps"); do
@@ -67,6 +69,6 @@ for rep in $(seq 1 "$reps"); do
     "$build/bench/bench_fs" --chasefs "$build/fs/daemon/chasefs" --file "$file" \
         --work "$work" --seconds "$seconds" --run "$rep" --depth "$depth" \
         --modes "$m" --names "$names" --big-mib "$big" >> "$out" \
-        2>> "$results/errors.log" || echo "bench_fs run $rep failed" >> "$results/errors.log"
+        2>> "$results/fs.errors.log" || echo "bench_fs run $rep failed" >> "$results/fs.errors.log"
 done
 echo "wrote $out" >&2
