@@ -273,7 +273,8 @@ def main():
         with open(log) as f:
             for l in f.read().strip().splitlines():
                 if "not available here" in l:
-                    missing.append(l)
+                    if l not in missing:
+                        missing.append(l)
                 elif l.strip():
                     errs.append(f"{os.path.basename(log)}: {l}")
     if missing:
