@@ -676,7 +676,8 @@ static void test_read_paths(void)
 static void test_attach_errors(void)
 {
 	char path[512];
-	uint8_t buf[CHASE_SCRATCH_SIZE];
+	/* aligned: after the detach this is an ordinary O_DIRECT read */
+	static uint8_t buf[CHASE_SCRATCH_SIZE] __attribute__((aligned(4096)));
 	int fd, bfd, r;
 
 	snprintf(path, sizeof(path), "%s/bpt1.db", datadir);
