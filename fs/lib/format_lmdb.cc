@@ -24,6 +24,7 @@
 // snapshot still possibly in use).  So if the slot still holds txnid after
 // every page was read, none of the pages read had been overwritten: the
 // answer is the snapshot's.  Otherwise the lookup says EAGAIN (retry).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -441,7 +442,17 @@ class LmdbFormat final : public Format {
             msg += text;
         else
             msg += strerror(err);
-        if (why == LMDB_WHY_PAGE_RANGE) msg += " (" + std::to_string(size_) + " bytes)";
+        if (why == LMDB_WHY_PAGE_RANGE) {
+            // A writer may have grown the file since it was opened: that is
+            // not corruption, the file must be reopened to see the new pages.
+            struct stat st;
+            if (fstat(fd_, &st) == 0 && uint64_t(st.st_size) > size_)
+                return Status::error(ESTALE, msg + " as it was opened (" + std::to_string(size_) +
+                                                 " bytes); it has grown to " +
+                                                 std::to_string(st.st_size) +
+                                                 " bytes since: reopen it");
+            msg += " (" + std::to_string(size_) + " bytes)";
+        }
         return Status::error(err, msg);
     }
 

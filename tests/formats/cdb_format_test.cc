@@ -50,6 +50,15 @@ std::string cdb_file(const std::string &name, const CdbRecords &r) {
     return path;
 }
 
+// Deterministic shape files are written once (by libcdb) into the build
+// tree's test-data directory and shared by the test processes.
+std::string shared_cdb_file(const std::string &name, const CdbRecords &r) {
+    std::filesystem::create_directories(CHASE_TEST_DATA);
+    std::string path = std::string(CHASE_TEST_DATA) + "/formats-" + name + ".cdb";
+    if (!std::filesystem::exists(path)) cdb_write(path, r);  // cdb_write renames into place
+    return path;
+}
+
 std::shared_ptr<chase::DataFile> open_cdb(const std::string &path) {
     std::shared_ptr<chase::DataFile> f;
     chase::Status st = chase::DataFile::open(path, {"cdb", ""}, &f);
@@ -63,7 +72,7 @@ TEST_P(CdbFormat, EveryKeyAndAbsentKeysMatchCdbFind) {
     for (const Shape &sh : kShapes) {
         SCOPED_TRACE(sh.name);
         CdbRecords recs = random_records(sh, 77 + sh.n);
-        std::string path = cdb_file(std::string("shape-") + sh.name, recs);
+        std::string path = shared_cdb_file(std::string("shape-") + sh.name, recs);
         auto f = open_cdb(path);
         ASSERT_TRUE(f);
         auto s = make_session(GetParam());

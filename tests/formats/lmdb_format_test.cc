@@ -83,13 +83,28 @@ std::string lmdb_file(const std::string &name, const KV &kv, const LmdbWriteOpti
     return path;
 }
 
+// The shape files are deterministic, so they are written once (by liblmdb)
+// into the build tree's test-data directory and shared by the test
+// processes (CTest runs each test alone); renamed into place when complete.
+std::string shared_lmdb_file(const std::string &name, const KV &kv) {
+    std::filesystem::create_directories(CHASE_TEST_DATA);
+    std::string path = std::string(CHASE_TEST_DATA) + "/formats-" + name + ".mdb";
+    if (!std::filesystem::exists(path)) {
+        std::string tmp = path + ".tmp-" + std::to_string(getpid());
+        lmdb_write(tmp, kv);
+        unlink((tmp + "-lock").c_str());
+        std::filesystem::rename(tmp, path);
+    }
+    return path;
+}
+
 class LmdbFormat : public testing::TestWithParam<chase::EngineKind> {};
 
 TEST_P(LmdbFormat, EveryKeyAndAbsentKeysMatchMdbGet) {
     for (const Shape &sh : kShapes) {
         SCOPED_TRACE(sh.name);
         KV kv = random_records(sh, 1000 + sh.n);
-        std::string path = lmdb_file(std::string("shape-") + sh.name, kv);
+        std::string path = shared_lmdb_file(std::string("shape-") + sh.name, kv);
         auto f = open_file(path);
         ASSERT_TRUE(f);
         EXPECT_EQ(f->format_name(), "lmdb");
@@ -463,6 +478,56 @@ TEST_P(LmdbFormat, ConcurrentWriterGivesOldOrNewAnswers) {
     EXPECT_GE(commits.load(), 100);
     fprintf(stderr, "concurrent writer: %d commits, %d answers, %d EAGAIN\n", commits.load(), ok,
             again);
+}
+
+// A writer grows the file after chasefs opened it: lookups either answer
+// right or say ESTALE ("reopen it"), never EUCLEAN; after reopening, all
+// answers are right.
+TEST_P(LmdbFormat, FileGrownSinceOpenSaysReopen) {
+    std::string path = temp_dir() + "/grow.mdb";
+    KV kv;
+    for (int i = 0; i < 1000; i++) kv.emplace_back("old" + std::to_string(i), "v");
+    lmdb_write(path, kv);
+    auto f = open_file(path);
+    KV more;
+    for (int i = 0; i < 20000; i++)
+        more.emplace_back("new" + std::to_string(i), std::string(50, 'n'));
+    {
+        MDB_env *env;
+        mdb_env_create(&env);
+        mdb_env_set_mapsize(env, size_t(1) << 30);
+        ASSERT_EQ(mdb_env_open(env, path.c_str(), MDB_NOSUBDIR, 0644), 0);
+        MDB_txn *txn;
+        MDB_dbi dbi;
+        mdb_txn_begin(env, nullptr, 0, &txn);
+        mdb_dbi_open(txn, nullptr, 0, &dbi);
+        for (auto &[k, v] : more) {
+            MDB_val K{k.size(), k.data()}, V{v.size(), v.data()};
+            mdb_put(txn, dbi, &K, &V, 0);
+        }
+        mdb_txn_commit(txn);
+        mdb_env_close(env);
+    }
+    auto s = make_session(GetParam());
+    int stale = 0;
+    for (size_t i = 0; i < more.size(); i += 997) {
+        std::string v;
+        chase::Status st = s->get(*f, more[i].first, &v);
+        if (st.ok()) {
+            EXPECT_EQ(v, more[i].second);
+        } else {
+            EXPECT_EQ(st.err, ESTALE) << st.to_string();
+            EXPECT_NE(st.msg.find("reopen"), std::string::npos) << st.msg;
+            stale++;
+        }
+    }
+    EXPECT_GT(stale, 0) << "the new pages lie past the size the file was opened with";
+    auto g = open_file(path);
+    LmdbOracle oracle(path);
+    std::vector<std::string> keys;
+    for (auto &r : more) keys.push_back(r.first);
+    check_lookups(
+        *s, *g, keys, [&](const std::string &k) { return oracle.get(k); }, "reopened");
 }
 
 TEST(LmdbFormatOpen, RecognisedByMagicAndRefusesOtherPageSizes) {
