@@ -2,7 +2,9 @@
 /*
  * Lookup in a cdb file (layout: include/chase/cdb.h).
  *
- *   hop 0    hash the key; ask for the header entry of its bucket
+ *   hop 0    hash the key; ask for the header entry of its bucket (or, when
+ *            the adapter gave the bucket's table from its copy of the
+ *            header, go straight to the table)
  *   header   the bucket's table (pos, slots); none: absent
  *   slots    probe from (h >> 8) % slots: an empty slot ends the search,
  *            a slot with the same hash names a candidate record
@@ -61,15 +63,9 @@ CHASE_INLINE int next_slot(struct chase_ctx *ctx, struct cdb_get_scratch *s)
 	return read_slot(ctx, s);
 }
 
-CHASE_INLINE int visit_header(struct chase_ctx *ctx, struct cdb_get_scratch *s)
+/* The key's bucket table (tpos, tlen) is known: start probing it. */
+CHASE_INLINE int use_table(struct chase_ctx *ctx, struct cdb_get_scratch *s)
 {
-	__u64 entry = (s->hash & 255) * 8;
-	__u64 at = entry - chase_block_pos(ctx);
-
-	if (!chase_blk_has(ctx, entry, 8))
-		return fail(s, CDB_WHY_HEADER, -EUCLEAN);
-	s->tpos = chase_blk_u32(ctx, at);
-	s->tlen = chase_blk_u32(ctx, at + 4);
 	if (s->tlen == 0)
 		return -ENOENT;
 	if (s->tpos < CDB_HEADER_SIZE || s->tlen > (__u32)-1 / CDB_SLOT_SIZE ||
@@ -83,6 +79,18 @@ CHASE_INLINE int visit_header(struct chase_ctx *ctx, struct cdb_get_scratch *s)
 	s->slot = (s->hash >> 8) % s->tlen;
 	s->probed = 0;
 	return read_slot(ctx, s);
+}
+
+CHASE_INLINE int visit_header(struct chase_ctx *ctx, struct cdb_get_scratch *s)
+{
+	__u64 entry = (s->hash & 255) * 8;
+	__u64 at = entry - chase_block_pos(ctx);
+
+	if (!chase_blk_has(ctx, entry, 8))
+		return fail(s, CDB_WHY_HEADER, -EUCLEAN);
+	s->tpos = chase_blk_u32(ctx, at);
+	s->tlen = chase_blk_u32(ctx, at + 4);
+	return use_table(ctx, s);
 }
 
 struct probe {
@@ -208,6 +216,11 @@ CHASE_FUNCTION(cdb_get)
 		s->inline_value = 0;
 		s->hash = CDB_HASH_START;
 		chase_loop(s->klen, hash_step, ctx);
+		if (s->flags & CDB_GIVEN_TABLE) {
+			if (s->given_hash != s->hash)
+				return fail(s, CDB_WHY_QUERY, -EINVAL);
+			return use_table(ctx, s);
+		}
 		s->phase = CDB_PH_HEADER;
 		return chase_read(ctx, (s->hash & 255) * 8, 8);
 	}

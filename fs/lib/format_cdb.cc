@@ -1,7 +1,9 @@
 // cdb files (tinycdb / djb cdb; the bytes on disk are drawn in
 // bpf/include/chase/cdb.h).  Keys are the raw key bytes.
 //
-//   get      the first record of the key (as cdb_find and `cdb -q` give)
+//   get      the first record of the key (as cdb_find and `cdb -q -n 1`
+//            give); the key's hash table comes from the header kept since
+//            open, so the chain reads a slot block and the record
 //   range    KEY..KEY lists every record of KEY, in insertion order (as
 //            plain `cdb -q` and cdb_findnext): each chain resumes the probe
 //            where the last one stopped and reports up to 64 more; cdb has
@@ -14,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "format_registry.h"
@@ -69,10 +72,17 @@ struct Resume {
 
 class CdbFormat final : public Format {
    public:
-    CdbFormat(int fd, uint64_t size, uint32_t records, std::shared_ptr<FunctionSet> user)
-        : fd_(fd), size_(size), records_(records), user_(std::move(user)) {}
+    CdbFormat(int fd, uint64_t size, uint32_t records, const uint8_t *header,
+              std::shared_ptr<FunctionSet> user)
+        : fd_(fd), size_(size), records_(records), user_(std::move(user)) {
+        memcpy(header_, header, sizeof header_);
+    }
 
     Status init() {
+        // CHASE_CDB_CHAIN_HEADER=1: the chain reads the header entry itself
+        // (the tests run both ways).
+        const char *env = getenv("CHASE_CDB_CHAIN_HEADER");
+        chain_reads_header_ = env && *env == '1';
         get_ = find_function(user_, "cdb_get");
         if (!get_) return Status::error(ENOENT, "the cdb storage function cdb_get is missing");
         return {};
@@ -114,7 +124,7 @@ class CdbFormat final : public Format {
             auto *s = reinterpret_cast<cdb_get_scratch *>(c->scratch);
             Resume r;
             memcpy(&r, cur->state, sizeof r);
-            s->flags = CDB_RESUME;
+            s->flags |= CDB_RESUME;
             s->slot = r.slot;
             s->probed = r.probed;
         }
@@ -160,6 +170,17 @@ class CdbFormat final : public Format {
         memcpy(s->key, key.data(), key.size());
         s->skip = skip;
         s->limit = limit;
+        if (!chain_reads_header_) {
+            // A cdb file never changes (writers replace it by rename; this
+            // fd keeps the file it opened), so its 2 KiB header, read at
+            // open, gives the key's table without a read.
+            uint32_t h = CDB_HASH_START;
+            for (unsigned char ch : key) h = ((h << 5) + h) ^ ch;
+            s->flags |= CDB_GIVEN_TABLE;
+            s->given_hash = h;
+            s->tpos = le32(header_ + (h & 255) * 8);
+            s->tlen = le32(header_ + (h & 255) * 8 + 4);
+        }
         c->fn = get_;
         return {};
     }
@@ -190,6 +211,8 @@ class CdbFormat final : public Format {
     uint32_t records_;
     std::shared_ptr<FunctionSet> user_;
     const Function *get_ = nullptr;
+    uint8_t header_[CDB_HEADER_SIZE];
+    bool chain_reads_header_ = false;
 };
 
 // Every cdb writer puts the records right after the header and the 256
@@ -230,7 +253,7 @@ Status open_cdb(int fd, uint64_t size, const std::shared_ptr<FunctionSet> &user,
         return Status::error(EUCLEAN,
                              "the cdb header's hash tables do not tile the end of the "
                              "file: not a cdb file, or a truncated one");
-    auto f = std::make_unique<CdbFormat>(fd, size, uint32_t(records), user);
+    auto f = std::make_unique<CdbFormat>(fd, size, uint32_t(records), head, user);
     Status st = f->init();
     if (!st.ok()) return st;
     *out = std::move(f);

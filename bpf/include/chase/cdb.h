@@ -65,6 +65,10 @@ struct cdb_match {
  * calls, each resuming the probe at (slot, probed) where the last stopped.
  */
 #define CDB_RESUME 1u
+/* in: the caller read the header (it is 2 KiB, never changes and stays in
+ * the page cache): tpos/tlen are the key's bucket table and given_hash the
+ * key's hash, so the chain starts at the hash table, one read shorter. */
+#define CDB_GIVEN_TABLE 2u
 
 struct cdb_get_scratch {
 	__u32 klen;  /* in */
@@ -74,8 +78,8 @@ struct cdb_get_scratch {
 	__u32 why;   /* out: enum cdb_why when the chain fails */
 	__u32 phase; /* state */
 	__u32 hash;  /* state: hash of the key */
-	__u32 tpos;  /* state: the bucket's hash table */
-	__u32 tlen;  /* state: its slots */
+	__u32 tpos;  /* in with CDB_GIVEN_TABLE, state: the bucket's hash table */
+	__u32 tlen;  /* in with CDB_GIVEN_TABLE, state: its slots */
 	__u32 slot;  /* in with CDB_RESUME, state, out: next slot to probe */
 	__u32 probed;/* in with CDB_RESUME, state, out: slots probed */
 	__u32 rpos;  /* state: candidate record */
@@ -83,6 +87,8 @@ struct cdb_get_scratch {
 	__u32 count; /* out: matches in m[] */
 	__u32 more;  /* out: 1 if the probe stopped at limit, more may follow */
 	__u32 inline_value; /* out: value[] holds m[0]'s value */
+	__u32 given_hash;   /* in with CDB_GIVEN_TABLE: the hash tpos/tlen belong to */
+	__u32 pad;
 	struct cdb_match m[CDB_MAX_MATCHES]; /* out */
 	__u8 key[CDB_MAX_KEY];               /* in */
 	__u8 value[CDB_VALUE_INLINE];        /* out */
