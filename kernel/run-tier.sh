@@ -61,7 +61,7 @@ cmake_build=${CHASE_CMAKE_BUILD:-$repo/build-kernel}
 if [[ ! -f $cmake_build/CMakeCache.txt ]]; then
 	cmake -S "$repo" -B "$cmake_build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex >/dev/null
+cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex chasectl >/dev/null
 mkindex=$cmake_build/mount-tools/chase-mkindex
 for depth in 1 2 3; do
 	[[ -f $out/data/bpt$depth.db ]] ||
@@ -71,6 +71,31 @@ done
 cat >"$out/tests.sh" <<'EOF'
 dev=${CHASE_DISK#/dev/}
 chase-vmtest "$CHASE_DATA" /chase "$dev"
+status=$?
+# libchase's kernel engine, end to end through chasectl: it must be the
+# first engine, and answer exactly like the native engine.
+engines=$(chasectl engines 2>&1 | tr '\n' ' ')
+case "$engines" in
+kernel*) echo "CHASE-TEST libchase-kernel-engine-first PASS $engines" ;;
+*) echo "CHASE-TEST libchase-kernel-engine-first FAIL $engines"; status=1 ;;
+esac
+for d in 1 2 3; do
+	f=$CHASE_DATA/bpt$d.db
+	i=0
+	for q in "get $f 0 3 4 30 99 300 2997 89373" "range $f 10 400 --limit 20" \
+		"range $f 30 60" "agg $f 0 2000 --sum --where ge:100" "agg $f 5 50000"; do
+		i=$((i + 1))
+		k=$(chasectl --engine kernel $q 2>&1; echo "rc=$?")
+		n=$(chasectl --engine native $q 2>&1; echo "rc=$?")
+		if [ "$k" = "$n" ] && [ "$k" != "rc=0" ]; then
+			echo "CHASE-TEST libchase-kernel-vs-native-depth$d-$i PASS"
+		else
+			echo "CHASE-TEST libchase-kernel-vs-native-depth$d-$i FAIL $(echo "$k" | head -3 | tr '\n' ' ') / $(echo "$n" | head -3 | tr '\n' ' ')"
+			status=1
+		fi
+	done
+done
+exit $status
 EOF
 
 status=0
@@ -78,7 +103,7 @@ status=0
 for attach in nvme virtio; do
 	files=()
 	for o in "$out"/obj/*.kernel.bpf.o; do files+=(-f "$o"); done
-	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" "${files[@]}" \
+	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" -b "$cmake_build/mount-tools/chasectl" "${files[@]}" \
 		-d "$out/data" -a $attach -t "${CHASE_VM_TIMEOUT:-900}" -l "$out/console-$attach.log"; then
 		:
 	else

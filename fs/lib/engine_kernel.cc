@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <cstdarg>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -68,6 +69,8 @@ const char *kernel_error(int err) {
     }
 }
 
+int quiet_libbpf(enum libbpf_print_level, const char *, va_list) { return 0; }
+
 struct Pending {
     const DataFile *file;
     std::unique_ptr<ChainSpec> spec;
@@ -83,10 +86,14 @@ class KernelEngine : public Engine {
 
     Status load(const FunctionSet &fns) {
         std::string first_error;
+        // libbpf would print every refusal's verifier log on stderr; a
+        // function the kernel refuses just stays with the other engines.
+        libbpf_print_fn_t old = libbpf_set_print(quiet_libbpf);
         for (const auto &fn : fns.all()) {
             Status st = load_one(*fn);
             if (!st.ok() && first_error.empty()) first_error = st.msg;
         }
+        libbpf_set_print(old);
         if (progs_.empty())
             return Status::error(EOPNOTSUPP,
                                  "no storage function loads into the chasefs kernel" +
