@@ -61,8 +61,10 @@ cmake_build=${CHASE_CMAKE_BUILD:-$repo/build-kernel}
 if [[ ! -f $cmake_build/CMakeCache.txt ]]; then
 	cmake -S "$repo" -B "$cmake_build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex chasectl >/dev/null
+cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex chasectl chase_functions >/dev/null
 mkindex=$cmake_build/mount-tools/chase-mkindex
+[[ -f $out/data/lm.mdb ]] ||
+	"$mkindex" --format lmdb --count 5000 --stride 7 "$out/data/lm.mdb" >/dev/null
 for depth in 1 2 3; do
 	[[ -f $out/data/bpt$depth.db ]] ||
 		"$mkindex" --levels $depth --stride 3 "$out/data/bpt$depth.db" >/dev/null
@@ -95,6 +97,20 @@ for d in 1 2 3; do
 		fi
 	done
 done
+# LMDB, written by liblmdb through chase-mkindex: kernel engine vs native.
+f=$CHASE_DATA/lm.mdb
+i=0
+for q in "get $f 0 7 8 700 34993 35000" "range $f 100 200" "range $f 34900 40000"; do
+	i=$((i + 1))
+	k=$(chasectl --engine kernel $q 2>&1; echo "rc=$?")
+	n=$(chasectl --engine native $q 2>&1; echo "rc=$?")
+	if [ "$k" = "$n" ] && [ "$k" != "rc=0" ]; then
+		echo "CHASE-TEST libchase-kernel-vs-native-lmdb-$i PASS"
+	else
+		echo "CHASE-TEST libchase-kernel-vs-native-lmdb-$i FAIL $(echo "$k" | head -3 | tr '\n' ' ') / $(echo "$n" | head -3 | tr '\n' ' ')"
+		status=1
+	fi
+done
 exit $status
 EOF
 
@@ -102,7 +118,8 @@ status=0
 : >"$out/counts.txt"
 for attach in nvme virtio; do
 	files=()
-	for o in "$out"/obj/*.kernel.bpf.o; do files+=(-f "$o"); done
+	# every storage function of the project, built by its own CMake rules
+	for o in "$cmake_build"/bpf/*.kernel.bpf.o; do files+=(-f "$o"); done
 	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" -b "$cmake_build/mount-tools/chasectl" "${files[@]}" \
 		-d "$out/data" -a $attach -t "${CHASE_VM_TIMEOUT:-900}" -l "$out/console-$attach.log"; then
 		:

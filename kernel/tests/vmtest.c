@@ -247,6 +247,32 @@ static int load_function(const char *name)
 	return prog ? bpf_program__fd(prog) : -ENOENT;
 }
 
+/* Every storage function in objdir (all formats) loads as a chase program. */
+static void test_load_all(void)
+{
+	char cmd[600], line[512];
+	FILE *ls;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s", objdir);
+	ls = popen(cmd, "r");
+	while (ls && fgets(line, sizeof(line), ls)) {
+		char *dot = strstr(line, ".kernel.bpf.o"), name[600];
+		int fd;
+
+		if (!dot)
+			continue;
+		*dot = 0;
+		fd = load_function(line);
+		snprintf(name, sizeof(name), "load-all-%s", line);
+		report(name, fd >= 0, "%s", fd >= 0 ? "" : strerror(-fd));
+		n++;
+	}
+	if (ls)
+		pclose(ls);
+	report("load-all-found-objects", n >= 3, "%d objects", n);
+}
+
 /* ---- raw programs -------------------------------------------------------------- */
 
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
@@ -1129,6 +1155,7 @@ int main(int argc, char **argv)
 		return failed;
 	}
 	test_verifier();
+	test_load_all();
 	prog_get = load_function("bptree_get");
 	prog_range = load_function("bptree_range");
 	prog_agg = load_function("bptree_agg");
