@@ -61,7 +61,7 @@ cmake_build=${CHASE_CMAKE_BUILD:-$repo/build-kernel}
 if [[ ! -f $cmake_build/CMakeCache.txt ]]; then
 	cmake -S "$repo" -B "$cmake_build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex chasectl chase_functions >/dev/null
+cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex chasectl chasefs chase_functions >/dev/null
 mkindex=$cmake_build/mount-tools/chase-mkindex
 [[ -f $out/data/lm.mdb ]] ||
 	"$mkindex" --format lmdb --count 5000 --stride 7 "$out/data/lm.mdb" >/dev/null
@@ -111,6 +111,47 @@ for q in "get $f 0 7 8 700 34993 35000" "range $f 100 200" "range $f 34900 40000
 		status=1
 	fi
 done
+# The FUSE face, forced onto the kernel engine: cat F@KEY.
+mkdir -p /mnt/chase
+chasefs -f -o engine=kernel "$CHASE_DATA" /mnt/chase 2>/tmp/chasefs.err &
+daemon=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	grep -q " /mnt/chase " /proc/mounts && break
+	sleep 0.5
+done
+if ! grep -q " /mnt/chase " /proc/mounts; then
+	echo "CHASE-TEST fuse-mount-kernel-engine FAIL $(head -c 300 /tmp/chasefs.err | tr '\n' ' ')"
+	status=1
+else
+	echo "CHASE-TEST fuse-mount-kernel-engine PASS"
+	for k in 0 300 2997 89370; do
+		v=$(cat /mnt/chase/bpt3.db@$k 2>&1)
+		if [ "$v" = "$k" ]; then
+			echo "CHASE-TEST fuse-cat-bpt3-$k PASS"
+		else
+			echo "CHASE-TEST fuse-cat-bpt3-$k FAIL got '$(echo "$v" | head -c 100)'"
+			status=1
+		fi
+	done
+	if cat /mnt/chase/bpt3.db@4 >/dev/null 2>&1; then
+		echo "CHASE-TEST fuse-cat-missing-key FAIL key 4 was found"
+		status=1
+	else
+		echo "CHASE-TEST fuse-cat-missing-key PASS"
+	fi
+	before=$(grep '^chains ' /proc/chase_stats)
+	cat /mnt/chase/bpt2.db@30 >/dev/null
+	after=$(grep '^chains ' /proc/chase_stats)
+	if [ "$before" != "$after" ]; then
+		echo "CHASE-TEST fuse-uses-kernel-chains PASS $before -> $after"
+	else
+		echo "CHASE-TEST fuse-uses-kernel-chains FAIL $before -> $after"
+		status=1
+	fi
+	umount /mnt/chase || status=1
+fi
+kill $daemon 2>/dev/null
+wait $daemon 2>/dev/null
 exit $status
 EOF
 
@@ -120,7 +161,7 @@ for attach in nvme virtio; do
 	files=()
 	# every storage function of the project, built by its own CMake rules
 	for o in "$cmake_build"/bpf/*.kernel.bpf.o; do files+=(-f "$o"); done
-	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" -b "$cmake_build/mount-tools/chasectl" "${files[@]}" \
+	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" -b "$cmake_build/mount-tools/chasectl" -b "$cmake_build/fs/daemon/chasefs" "${files[@]}" \
 		-d "$out/data" -a $attach -t "${CHASE_VM_TIMEOUT:-900}" -l "$out/console-$attach.log"; then
 		:
 	else
