@@ -852,6 +852,38 @@ static void test_runtime_errors(void)
 	}
 }
 
+/*
+ * A tagged block device (the process-context path on any device): read
+ * the ext4 superblock at disk offset 1024 and return its magic.
+ */
+static void test_block_device(void)
+{
+	static const struct bpf_insn magic[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), LDX(BPF_DW, 7, 1, CTX_SCRATCH), LDX(BPF_DW, 8, 1, CTX_BLOCK),
+		LDX(BPF_W, 2, 6, HOP_HOP), JNEI(2, 0, 4),
+		ST(BPF_DW, 6, HOP_NEXT_OFF, 1024), ST(BPF_W, 6, HOP_N_NEXT, 1), MOVI(0, 0), EXIT(),
+		LDX(BPF_H, 3, 8, 0x38), STX(BPF_H, 7, 3, 0), MOVI(0, 1), EXIT(),
+	};
+	char path[64];
+	uint8_t buf[CHASE_SCRATCH_SIZE] = { 0 };
+	int pfd = load_raw(magic, N(magic), verifier_log, sizeof(verifier_log)), fd, r;
+
+	snprintf(path, sizeof(path), "/dev/%s", devname);
+	fd = open(path, O_RDONLY | O_DIRECT);
+	if (pfd < 0 || fd < 0 || attach(fd, pfd, 0)) {
+		report("block-device-chain", 0, "setup: %d %s %s", pfd, last_line(verifier_log),
+		       strerror(errno));
+	} else {
+		r = kernel_run(fd, buf, NULL);
+		report("block-device-chain", r == CHASE_DONE && buf[0] == 0x53 && buf[1] == 0xef,
+		       "ret %d magic %02x%02x", r, buf[1], buf[0]);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (pfd >= 0)
+		close(pfd);
+}
+
 /* A corrupt tree ends with the function's EUCLEAN on both engines. */
 static void test_corrupt(void)
 {
@@ -1171,6 +1203,7 @@ int main(int argc, char **argv)
 		test_bptree_scans(depth);
 	}
 	test_runtime_errors();
+	test_block_device();
 	test_corrupt();
 	test_concurrency();
 	for (int depth = 1; depth <= 3; depth++)
