@@ -68,12 +68,18 @@ struct OpenAnswer {
 struct QueryTable {
     std::mutex mutex;
     std::unordered_map<std::string, std::unique_ptr<QueryNode>> by_name;
+    std::condition_variable shrunk;  // signalled when by_name drops below kLowWater
 };
 
-// No back-pressure here: a worker thread that waited for the table to
-// shrink would be missing from the threads that process the kernel's
-// FORGETs, which is what shrinks it (measured: with 16 clients every worker
-// ended up waiting and the table grew anyway).
+// Back-pressure: the kernel lets go of query names only as fast as the
+// reaper can invalidate them (each invalidation waits for the directory's
+// lock, which lookups hold).  Above kHighWater live nodes, getattr and open
+// of query names wait (at most kMaxWait, so never a hang) until forgets bring
+// the table under kLowWater; that slows the clients instead of growing the
+// daemon.  They run outside the directory lock, so the reaper can proceed.
+constexpr size_t kHighWater = 4096, kLowWater = 2048;
+constexpr auto kMaxWait = std::chrono::milliseconds(100);
+constexpr auto kLongWait = std::chrono::seconds(2);
 
 QueryTable &table() {
     static QueryTable t;
@@ -147,8 +153,19 @@ chase::Status failure(const struct stat &st, chase::Status s) {
     return s;
 }
 
+void wait_for_room() {
+    QueryTable &t = table();
+    std::unique_lock<std::mutex> lock(t.mutex);
+    if (t.by_name.size() < kHighWater) return;
+    // Far above the mark (the kernel is slow to forget), wait longer: the
+    // table then grows by at most one node per client per kLongWait.
+    auto limit = t.by_name.size() >= 4 * kHighWater ? kLongWait : kMaxWait;
+    t.shrunk.wait_for(lock, limit, [&] { return t.by_name.size() <= kLowWater; });
+}
+
 // Runs the node's query on the file its name names now.
 chase::Status run_node_query(fuse_req_t req, QueryNode &q, OpenAnswer *out) {
+    wait_for_room();
     DataFileAt f;
     f.fd = openat(q.dir->fd, q.file.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (f.fd < 0) return chase::Status::error(ENOENT, q.file + " is gone");
@@ -298,6 +315,7 @@ void query_forget(QueryNode *q, uint64_t n) {
     std::lock_guard<std::mutex> g(t.mutex);
     q->nlookup = n > q->nlookup ? 0 : q->nlookup - n;
     if (q->nlookup == 0) t.by_name.erase(table_key(nodeid_of(q->dir), q->name));
+    if (t.by_name.size() == kLowWater) t.shrunk.notify_all();
 }
 
 bool query_name_alive(fuse_ino_t parent, const std::string &name) {
