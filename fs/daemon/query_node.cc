@@ -79,7 +79,6 @@ struct QueryTable {
 // daemon.  They run outside the directory lock, so the reaper can proceed.
 constexpr size_t kHighWater = 4096, kLowWater = 2048;
 constexpr auto kMaxWait = std::chrono::milliseconds(100);
-constexpr auto kLongWait = std::chrono::seconds(2);
 
 QueryTable &table() {
     static QueryTable t;
@@ -157,10 +156,9 @@ void wait_for_room() {
     QueryTable &t = table();
     std::unique_lock<std::mutex> lock(t.mutex);
     if (t.by_name.size() < kHighWater) return;
-    // Far above the mark (the kernel is slow to forget), wait longer: the
-    // table then grows by at most one node per client per kLongWait.
-    auto limit = t.by_name.size() >= 4 * kHighWater ? kLongWait : kMaxWait;
-    t.shrunk.wait_for(lock, limit, [&] { return t.by_name.size() <= kLowWater; });
+    // Never longer than kMaxWait: a waiting worker is one fewer to process
+    // the FORGETs that shrink the table (a 2 s wait starved them all).
+    t.shrunk.wait_for(lock, kMaxWait, [&] { return t.by_name.size() <= kLowWater; });
 }
 
 // Runs the node's query on the file its name names now.
