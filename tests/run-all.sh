@@ -23,15 +23,18 @@ rm -f "$log"
 if [ -z "$total" ]; then total=1; failed=1; echo "run-all: ctest did not finish"; fi
 passed=$((total - failed))
 
-if [ -x kernel/run-tier.sh ]; then
-  if bash kernel/run-tier.sh; then
-    passed=$((passed + 1)); echo "run-all: kernel tier passed"
+# The kernel tier twice: the patched kernel, and its debug build (KASAN,
+# lockdep), where any report on the console is a failure.
+for variant in "" --debug; do
+  name="kernel tier${variant:+ $variant}"
+  if [ ! -x kernel/run-tier.sh ]; then
+    failed=$((failed + 1)); echo "run-all: *** $name missing (kernel/run-tier.sh): NOT RUN ***"
+  elif bash kernel/run-tier.sh $variant; then
+    passed=$((passed + 1)); echo "run-all: $name passed"
   else
-    failed=$((failed + 1)); echo "run-all: kernel tier FAILED"
+    failed=$((failed + 1)); echo "run-all: $name FAILED"
   fi
-else
-  failed=$((failed + 1)); echo "run-all: *** kernel tier missing (kernel/run-tier.sh): NOT RUN ***"
-fi
+done
 
 echo "run-all: $passed passed, $failed failed"
 [ "$failed" = 0 ]
