@@ -40,6 +40,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -327,6 +328,7 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         bench::Result r;
         r.bench = "formats";
         r.run = run;
+        r.unix_time = int64_t(::time(nullptr));
         r.set("format", format);
         r.set("method", method);
         r.set("inflight", long(inflight));
