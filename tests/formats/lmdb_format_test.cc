@@ -233,8 +233,8 @@ TEST_P(LmdbFormat, NamedDatabasesAsNameSlashKey) {
 // The chain can read the meta pages and walk every branch page itself (the
 // adapter normally reads the meta pages and the upper branch levels through
 // the page cache): same answers, and a meta page broken after the file was
-// opened is reported by the chain.  (CTest also runs every LMDB test in this
-// mode: formats.lmdb_whole_chain.)
+// opened is reported by the chain.  (CTest also runs the LMDB tests in this
+// mode on the native engine: formats.lmdb_whole_chain.)
 TEST_P(LmdbFormat, ChainReadsTheMetaPagesItself) {
     const char *was = getenv("CHASE_LMDB_CHAIN_META");
     std::string saved = was ? was : "";
