@@ -33,8 +33,8 @@ std::string mkindex_usage() {
            "OUT\n"
            "  --levels N   31^N generated keys 0, S, 2S, ... (value = the key in decimal)\n"
            "  --count N    N generated keys instead (a partly filled tree)\n"
-           "  --tsv IN     key<TAB>value lines (IN - = stdin); key a decimal u64, value at most\n"
-           "               63 bytes\n"
+           "  --tsv IN     key<TAB>value lines (IN - = stdin); bptree: key a decimal u64, value\n"
+           "               at most 63 bytes; lmdb, cdb: key = the bytes before the first tab\n"
            "  --progress   show progress even when stderr is not a terminal\n";
 }
 

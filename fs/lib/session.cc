@@ -107,20 +107,44 @@ static bool engine_error(const ChainResult &r, Status *st) {
     return true;
 }
 
+// A format answers EAGAIN when the file changed under the chain (an LMDB
+// writer committed and may have reused a page it read); the lookup is run
+// again on the new version, a few times, before the caller hears of it.
+static constexpr int kStaleRetries = 4;
+
+// spec is the planned chain, or nullptr to plan it again (a retry).
+static void submit_get_try(Engine *e, const DataFile &f, std::string key, int tries_left,
+                           Session::GetCallback done, unsigned hop_cap,
+                           std::unique_ptr<ChainSpec> spec) {
+    if (!spec) {
+        spec = std::make_unique<ChainSpec>();
+        spec->hop_cap = hop_cap;
+        Status st = f.format().plan_get(key, spec.get());
+        if (!st.ok()) return done(st, {});
+    }
+    e->submit(f, std::move(spec),
+              [e, &f, key = std::move(key), tries_left, done = std::move(done), hop_cap](
+                  ChainSpec &s, const ChainResult &r) mutable {
+                  std::string value;
+                  Status st;
+                  if (!engine_error(r, &st)) st = f.format().finish_get(s, r.ret, &value);
+                  if (st.err == EAGAIN && tries_left > 0)
+                      return submit_get_try(e, f, std::move(key), tries_left - 1, std::move(done),
+                                            hop_cap, nullptr);
+                  f.counters().record(QueryKind::get, st.err, r.hops, r.latency_ns);
+                  done(st, value);
+              });
+}
+
 Status Session::submit_get(const DataFile &f, std::string_view key, GetCallback done) {
     auto spec = impl_->new_spec();
-    Status st = f.format().plan_get(key, spec.get());
+    Status st = f.format().plan_get(key, spec.get());  // a bad key is refused here
     if (!st.ok()) return st;
     Engine *e;
     st = impl_->engine_for(f, &e);
     if (!st.ok()) return st;
-    e->submit(f, std::move(spec), [&f, done = std::move(done)](ChainSpec &s, const ChainResult &r) {
-        std::string value;
-        Status st;
-        if (!engine_error(r, &st)) st = f.format().finish_get(s, r.ret, &value);
-        f.counters().record(QueryKind::get, st.err, r.hops, r.latency_ns);
-        done(st, value);
-    });
+    submit_get_try(e, f, std::string(key), kStaleRetries, std::move(done), impl_->opts.hop_cap,
+                   std::move(spec));
     return {};
 }
 
