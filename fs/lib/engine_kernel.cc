@@ -69,7 +69,9 @@ const char *kernel_error(int err) {
     }
 }
 
-int quiet_libbpf(enum libbpf_print_level, const char *, va_list) { return 0; }
+int quiet_libbpf(enum libbpf_print_level, const char *, va_list) {
+    return 0;
+}
 
 struct Pending {
     const DataFile *file;

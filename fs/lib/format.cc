@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "format_registry.h"
 
@@ -80,6 +81,21 @@ std::string detect_format(int fd, uint64_t size) {
     for (const FormatEntry *f : kFormats)
         if (f->detect && f->detect(head, size_t(n), size)) return f->name;
     return "";
+}
+
+std::string printable_key(std::string_view key) {
+    std::string out;
+    for (unsigned char c : key.substr(0, 64)) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out += char(c);
+        } else {
+            char b[5];
+            snprintf(b, sizeof b, "\\x%02x", c);
+            out += b;
+        }
+    }
+    if (key.size() > 64) out += "...";
+    return out;
 }
 
 std::vector<std::string> format_names() {

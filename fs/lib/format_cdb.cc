@@ -33,21 +33,6 @@ uint32_t le32(const uint8_t *p) {
     return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
-std::string printable(std::string_view key) {
-    std::string out;
-    for (unsigned char c : key.substr(0, 64)) {
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out += char(c);
-        } else {
-            char b[5];
-            snprintf(b, sizeof b, "\\x%02x", c);
-            out += b;
-        }
-    }
-    if (key.size() > 64) out += "...";
-    return out;
-}
-
 const char *why_text(uint32_t why) {
     switch (why) {
         case CDB_WHY_QUERY:
@@ -190,10 +175,10 @@ class CdbFormat final : public Format {
                         std::min<size_t>(s.klen, CDB_MAX_KEY));
         if (ret == CHASE_DONE) return {};
         if (ret == -ENOENT && s.why == CDB_WHY_NONE)
-            return Status::error(ENOENT, "key '" + printable(key) + "' not found");
+            return Status::error(ENOENT, "key '" + printable_key(key) + "' not found");
         const char *text = why_text(s.why);
         return Status::error(
-            -ret, "cdb lookup of '" + printable(key) + "': " + (text ? text : strerror(-ret)));
+            -ret, "cdb lookup of '" + printable_key(key) + "': " + (text ? text : strerror(-ret)));
     }
 
     Status read_value(const cdb_match &m, std::string *value) const {

@@ -99,21 +99,6 @@ const char *why_text(uint32_t why) {
     }
 }
 
-std::string printable(std::string_view key) {
-    std::string out;
-    for (unsigned char c : key.substr(0, 64)) {
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out += char(c);
-        } else {
-            char b[5];
-            snprintf(b, sizeof b, "\\x%02x", c);
-            out += b;
-        }
-    }
-    if (key.size() > 64) out += "...";
-    return out;
-}
-
 struct Meta {
     uint64_t txnid = 0, root = 0, entries = 0, last_pg = 0;
     uint64_t pages = 0;  // branch + leaf pages of the main database
@@ -171,7 +156,7 @@ class LmdbFormat final : public Format {
     unsigned depth() const override { return meta_.depth; }
     std::string geometry() const override {
         std::string names;
-        for (const auto &n : subdbs_) names += (names.empty() ? "" : ",") + printable(n);
+        for (const auto &n : subdbs_) names += (names.empty() ? "" : ",") + printable_key(n);
         return "format=lmdb\npage_size=" + std::to_string(meta_.psize) +
                "\ntxnid=" + std::to_string(meta_.txnid) + "\ndepth=" + std::to_string(meta_.depth) +
                "\nentries=" + std::to_string(meta_.entries) +
@@ -215,7 +200,7 @@ class LmdbFormat final : public Format {
             value->assign(reinterpret_cast<const char *>(s->value),
                           std::min<size_t>(s->vlen, LMDB_INLINE_MAX));
         else if (ret == -ENOENT && s->w.why == LMDB_WHY_NONE)
-            st = Status::error(ENOENT, "key '" + printable(key) + "' not found");
+            st = Status::error(ENOENT, "key '" + printable_key(key) + "' not found");
         else
             st = function_error(ret, s->w.why, key);
         // A chain that failed before choosing a snapshot read no tree page.
@@ -437,7 +422,7 @@ class LmdbFormat final : public Format {
     Status function_error(int ret, uint32_t why, const std::string &key) const {
         int err = -ret;
         const char *text = why_text(why);
-        std::string msg = "LMDB lookup of '" + printable(key) + "': ";
+        std::string msg = "LMDB lookup of '" + printable_key(key) + "': ";
         if (text)
             msg += text;
         else

@@ -24,6 +24,10 @@ extern const FormatEntry kCdbFormat;
 // A function by name: the user's object first, then the built-ins.
 const Function *find_function(const std::shared_ptr<FunctionSet> &user, const char *name);
 
+// A key for an error message: printable bytes as they are, others as \xNN,
+// at most 64 bytes of it.
+std::string printable_key(std::string_view key);
+
 // Parse a decimal u64 key strictly ("", "-1", "1x", overflow are refused).
 bool parse_u64_key(std::string_view text, uint64_t *out);
 
