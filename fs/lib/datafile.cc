@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "block_cache.h"
 #include "bpf_loader.h"
 #include "format.h"
 #include "stats.h"
@@ -66,6 +67,7 @@ Status DataFile::open(const std::string &path, const OpenOptions &opts,
         return s;
     }
     f->counters_ = std::make_unique<Counters>();
+    if (opts.cache_bytes) f->cache_ = std::make_unique<BlockCache>(opts.cache_bytes);
     *out = std::move(f);
     return {};
 }
@@ -82,7 +84,9 @@ std::string DataFile::geometry() const {
     return format_->geometry();
 }
 Stats DataFile::stats() const {
-    return counters_->snapshot();
+    Stats s = counters_->snapshot();
+    if (cache_) s.cache_hits = cache_->hits();
+    return s;
 }
 void DataFile::reset_stats() {
     counters_->reset();

@@ -1,5 +1,7 @@
 #include "engine_user.h"
 
+#include "block_cache.h"
+
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +46,11 @@ Status UserEngine::init() {
     size_t len;
     backend_->block_area(&base, &len);
     ring_.register_buffer(base, len);
+    // Below half the chains at the device, a new read goes out at once
+    // (CHASE_EAGER_BELOW overrides, for A/B measurements; 0 = batch all).
+    const char *eager = getenv("CHASE_EAGER_BELOW");
+    ring_.set_eager_below(eager ? unsigned(atoi(eager))
+                                : std::max(1u, unsigned(chains_.size()) / 2));
     return {};
 }
 
@@ -82,7 +89,7 @@ void UserEngine::prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint3
     chase_hop *h = backend_->hop(slot);
     memset(h, 0, sizeof *h);
     h->offset = off;
-    h->file_size = ch.file->size();
+    h->file_size = std::max(ch.file->size(), ch.spec->file_size);
     h->len = len;
     h->hop = hop_no;
 }
@@ -105,6 +112,8 @@ bool UserEngine::issue_round(unsigned c) {
     // crossing where io_uring's submit-and-wait is one plus a wakeup.
     bool alone = active_ == 1 && waiting_.empty() && ring_.in_flight() == 0 &&
                  ch.next.size() == 1 && sync_reads_;
+    BlockCache *cache = ch.spec->cache_tag ? ch.file->cache() : nullptr;
+    unsigned cached = 0;  // at the end of the round, served from the cache
     for (auto [off, len] : ch.next) {
         uint64_t aligned = off & ~uint64_t(CHASE_IO_ALIGN - 1);
         uint64_t want = (off - aligned) + (len ? len : CHASE_BLOCK_SIZE);
@@ -112,14 +121,27 @@ bool UserEngine::issue_round(unsigned c) {
             CHASE_BLOCK_SIZE, (want + CHASE_IO_ALIGN - 1) & ~uint64_t(CHASE_IO_ALIGN - 1)));
         unsigned slot = take_slot(c);
         ch.round.push_back({aligned, rl, slot});
+        if (cache && rl == BlockCache::kBlock &&
+            cache->get(aligned, ch.spec->cache_tag, backend_->block(slot))) {
+            slot_res_[slot] = kFromCache;
+            cached++;
+            continue;
+        }
+        slot_res_[slot] = 0;
         if (!alone) ring_.read(ch.file->direct_fd(), backend_->block(slot), rl, aligned, slot);
     }
     ch.outstanding = unsigned(ch.next.size());
     ch.next.clear();
-    if (alone) {
+    if (alone && cached == 0) {
         const Read &r = ch.round.front();
         ssize_t got = pread(ch.file->direct_fd(), backend_->block(r.slot), r.len, r.off);
         on_read(r.slot, got < 0 ? -errno : int(got));
+    } else if (cached) {
+        // Copy the round: on_read may end it and reuse the chain.
+        std::vector<Read> hits;
+        for (const Read &r : ch.round)
+            if (slot_res_[r.slot] == kFromCache) hits.push_back(r);
+        for (const Read &r : hits) on_read(r.slot, int(r.len));
     }
     return true;
 }
@@ -134,6 +156,9 @@ unsigned UserEngine::take_slot(unsigned c) {
 void UserEngine::on_read(unsigned slot, int res) {
     unsigned c = slot_chain_[slot];
     Chain &ch = chains_[c];
+    if (ch.spec->cache_tag && res == int(BlockCache::kBlock) && slot_res_[slot] != kFromCache &&
+        ch.file->cache())
+        ch.file->cache()->put(ch.round_offset(slot), ch.spec->cache_tag, backend_->block(slot));
     slot_res_[slot] = res;
     if (--ch.outstanding) return;
     // The whole round is back: hand its blocks to the function in order.

@@ -68,7 +68,14 @@ class UserEngine final : public Engine {
         std::vector<std::pair<uint64_t, uint32_t>> next;  // asked for in this round
         int end = 0;                                      // 0 = running, else the chain's result
         std::string error;
+
+        uint64_t round_offset(unsigned slot) const {
+            for (const Read &r : round)
+                if (r.slot == slot) return r.off;
+            return 0;
+        }
     };
+    static constexpr int kFromCache = -0x7fffffff;  // slot_res_: served by the block cache
     struct Waiting {
         const DataFile *file;
         std::unique_ptr<ChainSpec> spec;

@@ -19,6 +19,13 @@ struct ChainSpec {
     const Function *fn = nullptr;
     alignas(64) uint8_t scratch[CHASE_SCRATCH_SIZE] = {};
     unsigned hop_cap = CHASE_DEFAULT_HOP_CAP;
+    // Nonzero: this chain may read blocks from the file's block cache that
+    // were stored under the same tag, and stores what it reads under it
+    // (block_cache.h says who may set it).
+    uint64_t cache_tag = 0;
+    // Nonzero: the file's size as the format last saw it, when that is more
+    // than DataFile::size() (a file that grows in place, like LMDB's).
+    uint64_t file_size = 0;
 };
 
 // A range or aggregate runs as several chains, each resuming where the last

@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -183,6 +184,8 @@ class LmdbFormat final : public Format {
         s->dblen = uint16_t(db.size());
         memcpy(s->dbname, db.data(), db.size());
         give_snapshot(&s->w);
+        c->cache_tag = snapshot_tag(s->w);
+        c->file_size = size_;
         if (db.empty()) descend_cached(&s->w, key);
         c->fn = get_;
         // two meta pages, the named database's descent and the key's
@@ -202,7 +205,7 @@ class LmdbFormat final : public Format {
         else if (ret == -ENOENT && s->w.why == LMDB_WHY_NONE)
             st = Status::error(ENOENT, "key '" + printable_key(key) + "' not found");
         else
-            st = function_error(ret, s->w.why, key);
+            st = function_error(ret, s->w.why, key, c.file_size);
         // A chain that failed before choosing a snapshot read no tree page.
         if (s->w.metas < 2) return st;
         Status snap = check_snapshot(s->w);
@@ -242,6 +245,8 @@ class LmdbFormat final : public Format {
         if (hi.empty()) s->flags |= LMDB_R_HI_OPEN;
         if (cur->started && cur->state[0]) s->flags |= LMDB_R_LO_EXCL;
         give_snapshot(&s->w);
+        c->cache_tag = snapshot_tag(s->w);
+        c->file_size = size_;
         if (cur->limit) s->limit = uint32_t(std::min<size_t>(cur->limit - cur->taken, 1u << 20));
         cur->started = true;
         c->fn = range_;
@@ -253,7 +258,8 @@ class LmdbFormat final : public Format {
                         std::vector<Record> *out) const override {
         auto *s = reinterpret_cast<const lmdb_range_scratch *>(c.scratch);
         if (ret < 0) {
-            Status st = function_error(ret, s->w.why, "range " + cur->lo + ".." + cur->hi);
+            Status st =
+                function_error(ret, s->w.why, "range " + cur->lo + ".." + cur->hi, c.file_size);
             if (s->w.metas < 2) return st;
             Status snap = check_snapshot(s->w);
             return snap.ok() ? st : snap;
@@ -322,6 +328,15 @@ class LmdbFormat final : public Format {
                 m[slot].psize != LMDB_PAGE_SIZE)
                 return;
         unsigned slot = m[1].txnid > m[0].txnid;
+        // A writer appended pages since we last looked: follow the file.
+        if ((m[slot].last_pg + 1) * LMDB_PAGE_SIZE > size_) {
+            struct stat st;
+            uint64_t now = size_;
+            if (fstat(fd_, &st) == 0)
+                while (uint64_t(st.st_size) > now &&
+                       !size_.compare_exchange_weak(now, uint64_t(st.st_size))) {
+                }
+        }
         w->given = 1;
         w->txnid = m[slot].txnid;
         w->meta_slot = slot;
@@ -330,6 +345,11 @@ class LmdbFormat final : public Format {
         w->depth = m[slot].depth;
         w->npages = size_ / LMDB_PAGE_SIZE;
     }
+
+    // The block cache may serve a chain the pages another chain read under
+    // the same snapshot: they cannot have changed while both ran, or the
+    // later chain's snapshot check fails (see the top of this file).
+    static uint64_t snapshot_tag(const lmdb_walk &w) { return w.given ? w.txnid + 1 : 0; }
 
     // Walks the branch levels of MAIN_DBI above the leaves for key through
     // the page cache (buffered preads: branch pages are about 1% of an
@@ -419,7 +439,9 @@ class LmdbFormat final : public Format {
         return page;
     }
 
-    Status function_error(int ret, uint32_t why, const std::string &key) const {
+    // chain_size: the file size the chain ran with.
+    Status function_error(int ret, uint32_t why, const std::string &key,
+                          uint64_t chain_size) const {
         int err = -ret;
         const char *text = why_text(why);
         std::string msg = "LMDB lookup of '" + printable_key(key) + "': ";
@@ -428,14 +450,19 @@ class LmdbFormat final : public Format {
         else
             msg += strerror(err);
         if (why == LMDB_WHY_PAGE_RANGE) {
-            // A writer may have grown the file since it was opened: that is
-            // not corruption, the file must be reopened to see the new pages.
+            // A writer may have grown the file since we last looked: that is
+            // not corruption; the session runs the lookup again (EAGAIN) and
+            // the next chain is allowed the new size.
             struct stat st;
-            if (fstat(fd_, &st) == 0 && uint64_t(st.st_size) > size_)
-                return Status::error(ESTALE, msg + " as it was opened (" + std::to_string(size_) +
-                                                 " bytes); it has grown to " +
-                                                 std::to_string(st.st_size) +
-                                                 " bytes since: reopen it");
+            uint64_t known = size_;
+            if (fstat(fd_, &st) == 0 && uint64_t(st.st_size) > chain_size) {
+                while (uint64_t(st.st_size) > known &&
+                       !size_.compare_exchange_weak(known, uint64_t(st.st_size))) {
+                }
+                return Status::error(EAGAIN, msg + " of " + std::to_string(chain_size) +
+                                                 " bytes; it has grown to " +
+                                                 std::to_string(st.st_size) + " bytes: retry");
+            }
             msg += " (" + std::to_string(size_) + " bytes)";
         }
         return Status::error(err, msg);
@@ -475,7 +502,9 @@ class LmdbFormat final : public Format {
     }
 
     int fd_;
-    uint64_t size_;
+    // The size the newest snapshot needs, refreshed when a writer has grown
+    // the file since it was opened (see give_snapshot).
+    mutable std::atomic<uint64_t> size_;
     Meta meta_;
     std::set<std::string> subdbs_;
     std::shared_ptr<FunctionSet> user_;

@@ -41,6 +41,10 @@ void IoRing::read(int fd, void *buf, uint32_t len, uint64_t off, uint64_t user_d
     io_uring_sqe_set_data64(sqe, user_data);
     queued_++;
     in_flight_++;
+    // Completions arrive in bunches, and running the functions of a bunch
+    // takes a while: holding every new read until all of them ran leaves
+    // the device idle meanwhile and locks the chains into lockstep.
+    if (in_flight_ - queued_ < eager_below_ && io_uring_submit(&ring_) >= 0) queued_ = 0;
 }
 
 Status IoRing::wait(unsigned min, const std::function<void(uint64_t, int)> &on_complete) {

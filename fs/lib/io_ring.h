@@ -22,8 +22,10 @@ class IoRing {
     // Reads that land inside [base, base + len) use io_uring's fixed-buffer
     // path (no page pinning per read).  Failure is not fatal.
     void register_buffer(void *base, size_t len);
-    // Queue a read; submitted by the next wait().
+    // Queue a read.  It goes to the kernel at once while fewer than
+    // `eager_below` reads are outstanding there, else with the next wait().
     void read(int fd, void *buf, uint32_t len, uint64_t off, uint64_t user_data);
+    void set_eager_below(unsigned n) { eager_below_ = n; }
     // Submit what is queued and hand back completions (at least `min`).
     Status wait(unsigned min, const std::function<void(uint64_t, int)> &on_complete);
     unsigned in_flight() const { return in_flight_; }
@@ -33,7 +35,8 @@ class IoRing {
     bool ready_ = false;
     uint8_t *fixed_base_ = nullptr;
     size_t fixed_len_ = 0;
-    unsigned queued_ = 0, in_flight_ = 0;
+    unsigned queued_ = 0, in_flight_ = 0;  // queued: not yet handed to the kernel
+    unsigned eager_below_ = 0;
 };
 
 }  // namespace chase

@@ -2,6 +2,7 @@
 // them on its engine, and turns the final scratch areas into answers.
 // Files with a user-supplied function set get an engine of their own, so
 // their programs never share memory with another set's chains.
+#include <algorithm>
 #include <cerrno>
 #include <map>
 
@@ -91,8 +92,9 @@ void Session::set_tracer(std::function<void(const HopTrace &)> tracer) {
 // A scan that has read more blocks than a correct walk of the whole file
 // could (every node once, every value window a few times) is going round a
 // sibling-link cycle across its resumed chains.
-static bool scan_runaway(const DataFile &f, uint64_t hops, Status *st) {
-    uint64_t bound = 4 * (f.size() / CHASE_IO_ALIGN) + 4 * CHASE_DEFAULT_HOP_CAP;
+static bool scan_runaway(const DataFile &f, const ChainSpec &last, uint64_t hops, Status *st) {
+    uint64_t size = std::max(f.size(), last.file_size);  // a file that grew since it was opened
+    uint64_t bound = 4 * (size / CHASE_IO_ALIGN) + 4 * CHASE_DEFAULT_HOP_CAP;
     if (hops <= bound) return false;
     *st = Status::error(ELOOP, "scan read " + std::to_string(hops) +
                                    " blocks, more than the file holds: a cycle in its links");
@@ -229,7 +231,7 @@ Status Session::range(const DataFile &f, std::string_view lo, std::string_view h
         if (!st.ok()) break;
         hops += r.hops;
         if (!engine_error(r, &st)) st = f.format().finish_range(&cur, *back, r.ret, out);
-        if (st.ok()) scan_runaway(f, hops, &st);
+        if (st.ok()) scan_runaway(f, *back, hops, &st);
     }
     f.counters().record(QueryKind::range, st.err, hops, now_ns() - t0);
     return st;
@@ -253,7 +255,7 @@ Status Session::aggregate(const DataFile &f, std::string_view lo, std::string_vi
         if (!st.ok()) break;
         hops += r.hops;
         if (!engine_error(r, &st)) st = f.format().finish_aggregate(&cur, *back, r.ret, out);
-        if (st.ok()) scan_runaway(f, hops, &st);
+        if (st.ok()) scan_runaway(f, *back, hops, &st);
     }
     f.counters().record(QueryKind::aggregate, st.err, hops, now_ns() - t0);
     return st;

@@ -67,15 +67,20 @@ struct Stats {
     uint64_t errors = 0;  // chains that ended in an error other than ENOENT
     uint64_t not_found = 0;
     uint64_t p50_ns = 0, p90_ns = 0, p99_ns = 0, max_ns = 0;  // query latency
+    uint64_t cache_hits = 0;  // blocks served from the block cache, not the disk
 };
 
 struct OpenOptions {
     std::string format;    // "" = recognise by magic number / user.chase.fn
     std::string function;  // a BPF object to run instead of the built-in one
+    // Memory for blocks kept between chains (formats that can prove a
+    // cached block current: LMDB).  0 = every hop reads the disk.
+    uint64_t cache_bytes = 0;
 };
 
 class Format;
 class FunctionSet;
+class BlockCache;
 
 class DataFile {
    public:
@@ -105,6 +110,7 @@ class DataFile {
     struct Counters;
     Counters &counters() const { return *counters_; }
     const std::shared_ptr<FunctionSet> &functions() const { return functions_; }
+    BlockCache *cache() const { return cache_.get(); }  // nullptr: none
 
    private:
     DataFile() = default;
@@ -115,6 +121,7 @@ class DataFile {
     std::unique_ptr<Format> format_;
     std::unique_ptr<Counters> counters_;
     std::shared_ptr<FunctionSet> functions_;  // user-supplied object, if any
+    std::unique_ptr<BlockCache> cache_;
 };
 
 struct SessionOptions {
