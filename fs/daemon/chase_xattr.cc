@@ -106,6 +106,7 @@ std::string stats_text(const chase::Stats &s) {
     line("ranges", s.ranges);
     line("aggregates", s.aggregates);
     line("hops", s.hops);
+    line("cache_hits", s.cache_hits);
     line("errors", s.errors);
     line("not_found", s.not_found);
     line("p50_ns", s.p50_ns);

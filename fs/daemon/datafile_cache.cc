@@ -54,7 +54,9 @@ chase::OpenOptions options_from_attribute(int fd) {
 }
 
 chase::Status open_datafile(int fd, std::shared_ptr<chase::DataFile> *out) {
-    return chase::DataFile::open(proc_path(fd), options_from_attribute(fd), out);
+    chase::OpenOptions opts = options_from_attribute(fd);
+    opts.cache_bytes = fs().config.cache_bytes;
+    return chase::DataFile::open(proc_path(fd), opts, out);
 }
 
 }  // namespace

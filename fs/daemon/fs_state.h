@@ -28,6 +28,7 @@ struct Config {
     chase::EngineKind engine = chase::EngineKind::automatic;
     double timeout = 1.0;           // entry/attr/negative timeout of ordinary names (s)
     size_t max_answer = 64u << 20;  // largest range answer built for a query path
+    uint64_t cache_bytes = 0;       // libchase block cache per open data file
     bool debug = false;
     bool foreground = false;
     bool detached = false;  // running in the background: log to syslog

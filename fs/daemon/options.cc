@@ -8,7 +8,7 @@
 namespace chasefs {
 namespace {
 
-enum Key { KEY_ENGINE, KEY_TIMEOUT, KEY_MAX_ANSWER, KEY_DROP, KEY_HELP, KEY_VERSION };
+enum Key { KEY_ENGINE, KEY_TIMEOUT, KEY_MAX_ANSWER, KEY_CACHE, KEY_DROP, KEY_HELP, KEY_VERSION };
 
 struct ParseState {
     CommandLine *cl;
@@ -21,6 +21,7 @@ const struct fuse_opt kSpec[] = {
     FUSE_OPT_KEY("engine=", KEY_ENGINE),
     FUSE_OPT_KEY("timeout=", KEY_TIMEOUT),
     FUSE_OPT_KEY("max_answer=", KEY_MAX_ANSWER),
+    FUSE_OPT_KEY("cache=", KEY_CACHE),
     // mount(8) and fstab words that mean nothing to a FUSE mount.
     FUSE_OPT_KEY("defaults", KEY_DROP),
     FUSE_OPT_KEY("auto", KEY_DROP),
@@ -72,6 +73,21 @@ int handle_option(void *data, const char *arg, int key, struct fuse_args *) {
                 st->error = std::string("max_answer must be a positive byte count: ") + arg;
                 return -1;
             }
+            return 0;
+        }
+        case KEY_CACHE: {
+            char *end;
+            unsigned long long n = strtoull(value_of(arg), &end, 10);
+            unsigned shift = 0;
+            if (*end == 'K' || *end == 'k') shift = 10;
+            if (*end == 'M' || *end == 'm') shift = 20;
+            if (*end == 'G' || *end == 'g') shift = 30;
+            if (shift) end++;
+            if (*end || end == value_of(arg) || n > (~0ull >> shift)) {
+                st->error = std::string("cache must be a byte count (K, M, G suffixes): ") + arg;
+                return -1;
+            }
+            c.cache_bytes = n << shift;
             return 0;
         }
         case KEY_DROP:
@@ -133,7 +149,9 @@ void print_usage(const char *prog) {
         "chasefs options:\n"
         "    -o engine=NAME       auto (default), kernel, syscall or native\n"
         "    -o timeout=SECONDS   entry/attribute cache time of ordinary names (1)\n"
-        "    -o max_answer=BYTES  largest range answer of a query name (67108864)\n\n",
+        "    -o max_answer=BYTES  largest range answer of a query name (67108864)\n"
+        "    -o cache=BYTES       block cache per open data file, K/M/G suffixes (0);\n"
+        "                         used by formats that can prove a block current (LMDB)\n\n",
         prog);
     fuse_cmdline_help();
     fuse_lowlevel_help();
