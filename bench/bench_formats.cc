@@ -1,10 +1,11 @@
 // bench_formats: point lookups in real-format files (LMDB, cdb), the real
 // libraries against chasefs's engines, in one run on the same files.
 //
-//   bench_formats [--data DIR] [--records N] [--seconds S] [--cache-pct P]
+//   bench_formats [--data DIR] [--records N] [--seconds S] [--cache-pct P] [--runs R]
+//                 [--only METHOD] [--only-format F] [--only-cache C] [--only-inflight N]
 //                 [--out FILE.jsonl] [--quick]
 //
-// Files: DIR/formats-N.mdb (liblmdb) and DIR/formats-N.cdb (libcdb), N
+// Files: DIR/formats-v2-N.mdb (liblmdb) and DIR/formats-v2-N.cdb (libcdb), N
 // records of a 16-byte random key and a 100-byte value, made once.
 //
 // Every measurement is a fresh child process, so that page cache state and
@@ -60,19 +61,30 @@ struct Options {
     uint64_t records = 4000000;
     double seconds = 3;
     unsigned cache_pct = 10;
-    std::string only;  // run only this method (debugging)
+    unsigned threads = 1;  // chasefs sessions, each in its own thread
+    unsigned runs = 3;     // of each configuration; the report takes medians
+    // Run only what matches (debugging, profiling); empty/0 = all.
+    std::string only, only_format, only_cache;
+    unsigned only_inflight = 0;
 };
 
 constexpr size_t kKeyLen = 16, kValueLen = 100;
 
-// Record i's key and value, regenerated from i (no key list to keep).
+// Record i's key and value, regenerated from i (no key list to keep).  The
+// key is two splitmix64 outputs: cheap, so that the harness adds little to
+// the CPU time per lookup that every method is charged with.
+uint64_t mix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
 std::string key_of(uint64_t i) {
-    std::mt19937_64 g(i * 0x9E3779B97F4A7C15ull + 1);
     std::string k(kKeyLen, '\0');
-    for (size_t j = 0; j < kKeyLen; j += 8) {
-        uint64_t v = g();
-        memcpy(k.data() + j, &v, 8);
-    }
+    uint64_t a = mix64(2 * i), b = mix64(2 * i + 1);
+    memcpy(k.data(), &a, 8);
+    memcpy(k.data() + 8, &b, 8);
     return k;
 }
 
@@ -166,6 +178,7 @@ struct RunOut {
     std::vector<uint64_t> lat = std::vector<uint64_t>(size_t(1) << 23, 1);
     std::atomic<size_t> n{0};
     std::atomic<uint64_t> errors{0};
+    uint64_t cache_hits = 0;  // chasefs: blocks its block cache served
     void add(uint64_t ns) {
         size_t i = n++;
         if (i < lat.size()) lat[i] = ns;
@@ -263,42 +276,57 @@ void run_libcdb(const std::string &path, unsigned n, double s, uint64_t records,
         records);
 }
 
+// One session (one thread, its chains in flight) per thread; the DataFile
+// is shared, as in the daemon.
 void run_chasefs(const std::string &path, const std::string &format, const std::string &engine,
-                 unsigned inflight, double s, uint64_t records, RunOut *out) {
+                 unsigned inflight, unsigned threads, uint64_t cache_bytes, double s,
+                 uint64_t records, RunOut *out) {
     std::shared_ptr<chase::DataFile> file;
     chase::OpenOptions oo;
     oo.format = format;
+    oo.cache_bytes = cache_bytes;
     chase::Status st = chase::DataFile::open(path, oo, &file);
     if (!st.ok()) die(st.to_string());
-    chase::SessionOptions so;
-    so.engine = *chase::parse_engine(engine);
-    so.max_inflight = inflight;
-    std::unique_ptr<chase::Session> session;
-    st = chase::Session::create(so, &session);
-    if (!st.ok()) die(engine + ": " + st.to_string());
-    std::mt19937_64 rng(7);
     int64_t deadline = bench::now_ns() + int64_t(s * 1e9);
-    std::function<void()> submit_one = [&]() {
-        uint64_t i = rng() % records;
-        int64_t t0 = bench::now_ns();
-        chase::Status r = session->submit_get(
-            *file, key_of(i), [&, i, t0](const chase::Status &st, std::string_view v) {
-                out->add(uint64_t(bench::now_ns() - t0));
-                if (!st.ok() || v != value_of(i)) out->errors++;
-                if (bench::now_ns() < deadline) submit_one();
-            });
-        if (!r.ok()) die(r.to_string());
-    };
-    for (unsigned j = 0; j < inflight; j++) submit_one();
-    st = session->drain();
-    if (!st.ok()) die(st.to_string());
+    std::vector<std::thread> ts;
+    for (unsigned t = 0; t < threads; t++)
+        ts.emplace_back([&, t] {
+            unsigned mine = inflight / threads + (t < inflight % threads);
+            chase::SessionOptions so;
+            so.engine = *chase::parse_engine(engine);
+            so.max_inflight = mine;
+            std::unique_ptr<chase::Session> session;
+            chase::Status st = chase::Session::create(so, &session);
+            if (!st.ok()) die(engine + ": " + st.to_string());
+            std::mt19937_64 rng(7 + t);
+            std::function<void()> submit_one = [&]() {
+                uint64_t i = rng() % records;
+                int64_t t0 = bench::now_ns();
+                chase::Status r = session->submit_get(
+                    *file, key_of(i), [&, i, t0](const chase::Status &st, std::string_view v) {
+                        out->add(uint64_t(bench::now_ns() - t0));
+                        if (!st.ok() || v != value_of(i)) out->errors++;
+                        if (bench::now_ns() < deadline) submit_one();
+                    });
+                if (!r.ok()) die(r.to_string());
+            };
+            for (unsigned j = 0; j < mine; j++) submit_one();
+            st = session->drain();
+            if (!st.ok()) die(st.to_string());
+        });
+    for (auto &t : ts) t.join();
+    out->cache_hits = file->stats().cache_hits;
 }
 
 // One measurement in a child process; returns its JSON line.
 std::string measure(const Options &o, const std::string &format, const std::string &path,
                     const std::string &method, unsigned inflight, const std::string &cache,
                     int run) {
-    if (!o.only.empty() && o.only != method) return "";
+    if ((!o.only.empty() && o.only != method) ||
+        (!o.only_format.empty() && o.only_format != format) ||
+        (!o.only_cache.empty() && o.only_cache != cache) ||
+        (o.only_inflight && o.only_inflight != inflight))
+        return "";
     int fds[2];
     if (pipe(fds)) die("pipe");
     uint64_t size = std::filesystem::file_size(path);
@@ -315,6 +343,10 @@ std::string measure(const Options &o, const std::string &format, const std::stri
             }
             close(fd);
         }
+        // chasefs's own cache takes what the limit leaves after the
+        // process's other memory (heap, the LMDB branch pages, the page
+        // cache its buffered meta reads use): 60% of the limit.
+        uint64_t cache_bytes = cache.rfind("limit", 0) == 0 ? size * o.cache_pct / 100 * 6 / 10 : 0;
         bench::Usage u0 = bench::Usage::now();
         int64_t t0 = bench::now_ns();
         if (method == "liblmdb" || method == "liblmdb-nordahead")
@@ -322,7 +354,8 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         else if (method == "libcdb" || method == "libcdb-random")
             run_libcdb(path, inflight, o.seconds, o.records, method != "libcdb", &out);
         else
-            run_chasefs(path, format, method, inflight, o.seconds, o.records, &out);
+            run_chasefs(path, format, method, inflight, o.threads, cache_bytes, o.seconds,
+                        o.records, &out);
         double wall = double(bench::now_ns() - t0) / 1e9;
         bench::Usage u1 = bench::Usage::now();
         bench::Result r;
@@ -341,6 +374,8 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         r.metric("cpu_us_per_op", ops ? (u1.cpu_s - u0.cpu_s) * 1e6 / ops : 0);
         r.metric("file_mib", double(size) / (1 << 20));
         r.metric("errors", double(out.errors.load()));
+        r.metric("cache_mib", double(cache_bytes) / (1 << 20));
+        r.metric("cache_hits_per_op", ops ? double(out.cache_hits) / ops : 0);
         std::string line = r.json() + "\n";
         if (write(fds[1], line.data(), line.size()) < 0) _exit(1);
         _exit(0);
@@ -386,13 +421,24 @@ int main(int argc, char **argv) {
             o.cache_pct = unsigned(std::stoul(next()));
         else if (a == "--quick")
             o.records = 200000, o.seconds = 1;
+        else if (a == "--threads")
+            o.threads = unsigned(std::stoul(next()));
+        else if (a == "--runs")
+            o.runs = unsigned(std::stoul(next()));
         else if (a == "--only")
             o.only = next();
+        else if (a == "--only-format")
+            o.only_format = next();
+        else if (a == "--only-cache")
+            o.only_cache = next();
+        else if (a == "--only-inflight")
+            o.only_inflight = unsigned(std::stoul(next()));
         else
             die("unknown argument " + a + " (see the comment at the top of bench_formats.cc)");
     }
     std::filesystem::create_directories(o.data);
-    std::string base = o.data + "/formats-" + std::to_string(o.records);
+    // v2: the splitmix64 keys (files of the earlier keys are not reused).
+    std::string base = o.data + "/formats-v2-" + std::to_string(o.records);
     make_lmdb(base + ".mdb", o.records);
     make_cdb(base + ".cdb", o.records);
     std::vector<std::string> engines;
@@ -401,33 +447,36 @@ int main(int argc, char **argv) {
     FILE *out = fopen(o.out.c_str(), "w");
     if (!out) die("cannot write " + o.out);
     std::string limit = "limit" + std::to_string(o.cache_pct);
+    struct Config {
+        std::string format, path, method, cache;
+        unsigned inflight;
+    };
+    std::vector<Config> configs;
     for (auto [format, lib, path] :
          {std::tuple<std::string, std::string, std::string>{"lmdb", "liblmdb", base + ".mdb"},
           {"cdb", "libcdb", base + ".cdb"}}) {
+        std::string advised = format == "lmdb" ? "liblmdb-nordahead" : "libcdb-random";
         for (unsigned inflight : {1u, 32u}) {
-            for (const std::string &cache : {std::string("cold"), std::string("warm"), limit}) {
-                std::string line = measure(o, format, path, lib, inflight, cache, 1);
-                if (line.empty()) continue;
-                fputs(line.c_str(), out);
-                fputs(line.c_str(), stdout);
-            }
-            std::string advised = format == "lmdb" ? "liblmdb-nordahead" : "libcdb-random";
-            for (const std::string &cache : {std::string("cold"), limit}) {
-                std::string line = measure(o, format, path, advised, inflight, cache, 1);
-                if (line.empty()) continue;
-                fputs(line.c_str(), out);
-                fputs(line.c_str(), stdout);
-            }
+            for (const std::string &cache : {std::string("cold"), std::string("warm"), limit})
+                configs.push_back({format, path, lib, cache, inflight});
+            for (const std::string &cache : {std::string("cold"), limit})
+                configs.push_back({format, path, advised, cache, inflight});
             for (const std::string &engine : engines)
-                for (const std::string &cache : {std::string("cold"), limit}) {
-                    std::string line = measure(o, format, path, engine, inflight, cache, 1);
-                    if (line.empty()) continue;
-                    fputs(line.c_str(), out);
-                    fputs(line.c_str(), stdout);
-                }
-            fflush(out);
+                for (const std::string &cache : {std::string("cold"), limit})
+                    configs.push_back({format, path, engine, cache, inflight});
         }
     }
+    // Runs interleave (every configuration once, then again) so that a
+    // neighbour's burst on the shared machine hits all methods alike.
+    for (unsigned run = 1; run <= o.runs; run++)
+        for (const Config &c : configs) {
+            std::string line =
+                measure(o, c.format, c.path, c.method, c.inflight, c.cache, int(run));
+            if (line.empty()) continue;
+            fputs(line.c_str(), out);
+            fputs(line.c_str(), stdout);
+            fflush(out);
+        }
     fclose(out);
     return 0;
 }
