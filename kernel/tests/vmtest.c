@@ -28,7 +28,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -88,6 +91,29 @@ static uint8_t *alloc_block(void)
 	return p;
 }
 
+/* One call of a function: what it was given and what it said, as the
+ * tracepoint chase:chase_hop reports it. */
+struct hop_event {
+	uint64_t offset;
+	uint32_t hop, len, n_next;
+	int ret;
+};
+
+/* When set, oracle_run() records every call here. */
+static struct hop_event *oracle_events;
+static size_t oracle_nevents, oracle_events_cap;
+
+static int oracle_call(int (*fn)(struct chase_ctx *), struct chase_ctx *ctx)
+{
+	struct hop_event e = { .offset = ctx->hop->offset, .hop = ctx->hop->hop, .len = ctx->hop->len };
+
+	e.ret = fn(ctx);
+	e.n_next = ctx->hop->n_next;
+	if (oracle_events && oracle_nevents < oracle_events_cap)
+		oracle_events[oracle_nevents++] = e;
+	return e.ret;
+}
+
 /* Run one chain in user space; CHASE_DONE or -errno, like the kernel. */
 static int oracle_run(int fd, int (*fn)(struct chase_ctx *), uint8_t *scratch, unsigned hop_cap,
 		      struct counts *cnt)
@@ -109,7 +135,7 @@ static int oracle_run(int fd, int (*fn)(struct chase_ctx *), uint8_t *scratch, u
 
 #define CALL_AND_COLLECT()                                                             \
 	do {                                                                           \
-		int r_ = fn(&ctx);                                                     \
+		int r_ = oracle_call(fn, &ctx);                                        \
 		if (r_ < 0) {                                                          \
 			if (end >= 0)                                                  \
 				end = r_;                                              \
@@ -296,6 +322,7 @@ static void test_load_all(void)
 #define CTX_HOP 16
 #define HOP_OFFSET 0
 #define HOP_FILE_SIZE 8
+#define HOP_LEN 16
 #define HOP_HOP 20
 #define HOP_N_NEXT 28
 #define HOP_NEXT_OFF 32
@@ -1042,6 +1069,300 @@ static void test_concurrency(void)
 	       errs, bad, why);
 }
 
+/* ---- the tracepoint chase:chase_hop -------------------------------------------------- */
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static int trace_enable(int on)
+{
+	return write_file(TRACEFS "/events/chase/chase_hop/enable", on ? "1" : "0");
+}
+
+/*
+ * The chase_hop events in the trace buffer: all of them counted in *total,
+ * those of the file (dev, ino) stored in ev, in the order they happened.
+ * Lines look like
+ *   <task>-<pid> [cpu] flags ts: chase_hop: dev 259,0 ino 12 hop 1 offset 4096 len 4096 ret 0 n_next 1
+ */
+static size_t trace_events(dev_t dev, ino_t ino, struct hop_event *ev, size_t cap, size_t *total)
+{
+	char line[512];
+	size_t n = 0;
+	FILE *f = fopen(TRACEFS "/trace", "r");
+
+	*total = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, " chase_hop: ");
+		unsigned maj, min, hop, len, n_next;
+		unsigned long long offset;
+		unsigned long i;
+		int ret;
+
+		if (line[0] == '#' || !p)
+			continue;
+		++*total;
+		if (sscanf(p, " chase_hop: dev %u,%u ino %lu hop %u offset %llu len %u ret %d n_next %u",
+			   &maj, &min, &i, &hop, &offset, &len, &ret, &n_next) != 8)
+			continue;
+		if (maj != major(dev) || min != minor(dev) || i != ino || n == cap)
+			continue;
+		ev[n++] = (struct hop_event){ .offset = offset, .hop = hop, .len = len, .n_next = n_next, .ret = ret };
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void describe_event(char *out, size_t len, const char *who, const struct hop_event *e)
+{
+	snprintf(out, len, "%s: hop %u offset %llu len %u ret %d n_next %u", who, e->hop,
+		 (unsigned long long)e->offset, e->len, e->ret, e->n_next);
+}
+
+/*
+ * With chase:chase_hop enabled, point lookups of known depth on the kernel
+ * engine give exactly the events of the oracle's calls: the start call
+ * (hop 0, no block), then one event per block read, depth + 1 blocks for a
+ * key that exists (the nodes and the value block), depth for one that does
+ * not (the leaf says so).  Disabled, no events, and the counters go on.
+ */
+static void test_tracepoint(void)
+{
+	enum { FOUND = 12, MISSING = 6 };
+	static struct hop_event want[3][(FOUND + MISSING) * 8], got[(FOUND + MISSING) * 8];
+	size_t nwant[3] = { 0 }, total, enabled_events = 0;
+	uint64_t h0, h1, h2, c1, c2;
+	struct stat st[3];
+	int kfd[3], ofd[3], setup = 1;
+	char whys[3][256] = { "", "", "" };
+
+	if (access(TRACEFS "/events", F_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	report("trace-event-exists", !access(TRACEFS "/events/chase/chase_hop/enable", F_OK), "%s",
+	       access(TRACEFS "/events", F_OK) ? "no tracefs" : "");
+	if (access(TRACEFS "/events/chase/chase_hop/enable", F_OK))
+		return;
+	write_file(TRACEFS "/trace_clock", "global"); /* one order across CPUs */
+	write_file(TRACEFS "/trace", "");	       /* empties the buffer */
+	for (int d = 0; d < 3; d++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "bpt%d.db", d + 1);
+		kfd[d] = open_direct(path);
+		ofd[d] = open_direct(path);
+		if (kfd[d] < 0 || ofd[d] < 0 || fstat(kfd[d], &st[d]) || attach(kfd[d], prog_get, 0))
+			setup = 0;
+	}
+	if (!setup || trace_enable(1)) {
+		report("trace-enable", 0, "%s", strerror(errno));
+		return;
+	}
+	h0 = chase_stat("hops");
+	for (int d = 0; d < 3; d++) {
+		uint64_t nk = nkeys_of_depth(d + 1);
+		struct bpt_bounds b = bounds_of(ofd[d]);
+
+		for (int i = 0; i < FOUND + MISSING; i++) {
+			uint8_t ks[CHASE_SCRATCH_SIZE] = { 0 }, os[CHASE_SCRATCH_SIZE];
+			struct bpt_get_scratch *q = (void *)ks;
+			int kr, orr;
+
+			q->bounds = b;
+			q->nkeys = 1;
+			q->keys[0] = (rnd() % nk) * 3 + (i < FOUND ? 0 : 1);
+			memcpy(os, ks, sizeof(os));
+			oracle_events = want[d] + nwant[d];
+			oracle_nevents = 0;
+			oracle_events_cap = N(want[d]) - nwant[d];
+			orr = oracle_run(ofd[d], chase_native_bptree_get, os, CHASE_DEFAULT_HOP_CAP, NULL);
+			nwant[d] += oracle_nevents;
+			oracle_events = NULL;
+			kr = kernel_run(kfd[d], ks, NULL);
+			if (kr != orr || kr != (i < FOUND ? CHASE_DONE : -ENOENT))
+				snprintf(whys[d], sizeof(whys[d]), "key %llu: kernel %d oracle %d",
+					 (unsigned long long)q->keys[0], kr, orr);
+		}
+	}
+	h1 = chase_stat("hops");
+	trace_enable(0);
+
+	for (int d = 0; d < 3; d++) {
+		char *why = whys[d];
+		int depth = d + 1, ok = !why[0];
+		size_t n = trace_events(st[d].st_dev, st[d].st_ino, got, N(got), &total);
+		size_t blocks = 0, starts = 0, want_blocks = FOUND * (depth + 1) + MISSING * depth;
+		char name[64];
+
+		enabled_events = total;
+		for (size_t i = 0; i < n; i++) {
+			const struct hop_event *e = &got[i];
+
+			if (e->hop == 0) {
+				starts++;
+				ok &= e->offset == 0 && e->len == 0;
+			} else {
+				blocks++;
+				/* the hops of a chain are numbered 1, 2, ... after its start call */
+				ok &= i > 0 && e->hop == got[i - 1].hop + 1;
+				ok &= e->offset % 512 == 0 && e->len > 0 && e->len <= 4096 &&
+				      e->offset + e->len <= (uint64_t)st[d].st_size;
+			}
+			if (ok && (i >= nwant[d] || memcmp(e, &want[d][i], sizeof(*e)))) {
+				ok = 0;
+				describe_event(why, sizeof(whys[d]) / 2, "kernel", e);
+				if (i < nwant[d])
+					describe_event(why + strlen(why), sizeof(whys[d]) / 2, " oracle",
+						       &want[d][i]);
+			}
+		}
+		ok &= n == nwant[d] && starts == FOUND + MISSING && blocks == want_blocks;
+		snprintf(name, sizeof(name), "trace-hops-depth%d", depth);
+		report(name, ok,
+		       "%d found + %d missing lookups: %zu events (%zu start calls, %zu blocks; want %d + %zu), oracle %zu %s",
+		       FOUND, MISSING, n, starts, blocks, FOUND + MISSING, want_blocks, nwant[d], why);
+	}
+	/* every call of a storage function was an event, and nothing else */
+	report("trace-events-equal-hop-counter", enabled_events == h1 - h0,
+	       "%zu events, /proc/chase_stats hops +%llu", enabled_events,
+	       (unsigned long long)(h1 - h0));
+
+	/*
+	 * Disabled: lookups leave no events, the counters still count (a
+	 * found key at depth d: the start call and d + 1 blocks).
+	 */
+	const uint64_t want_hops = FOUND * ((1 + 2) + (1 + 3) + (1 + 4));
+
+	c1 = chase_stat("chains");
+	for (int d = 0; d < 3; d++) {
+		struct bpt_bounds b = bounds_of(ofd[d]);
+
+		for (int i = 0; i < FOUND; i++) {
+			uint8_t ks[CHASE_SCRATCH_SIZE] = { 0 };
+			struct bpt_get_scratch *q = (void *)ks;
+
+			q->bounds = b;
+			q->nkeys = 1;
+			q->keys[0] = (rnd() % nkeys_of_depth(d + 1)) * 3;
+			kernel_run(kfd[d], ks, NULL);
+		}
+	}
+	h2 = chase_stat("hops");
+	c2 = chase_stat("chains");
+	trace_events(0, 0, got, 0, &total);
+	report("trace-disabled-counters-match",
+	       total == enabled_events && c2 - c1 == 3 * FOUND && h2 - h1 == want_hops,
+	       "events %zu -> %zu; chains +%llu hops +%llu (want %d, %llu)", enabled_events, total,
+	       (unsigned long long)(c2 - c1), (unsigned long long)(h2 - h1), 3 * FOUND,
+	       (unsigned long long)want_hops);
+	for (int d = 0; d < 3; d++) {
+		close(kfd[d]);
+		close(ofd[d]);
+	}
+}
+
+/*
+ * A function may write every field of its struct chase_hop; the event
+ * reports the offset, length and hop number the kernel gave it.  This one
+ * overwrites them, asks for offset 4096 and then says done.
+ */
+static void test_tracepoint_kernel_values(void)
+{
+	static const struct bpf_insn liar[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), LDX(BPF_W, 2, 6, HOP_HOP),
+		ST(BPF_DW, 6, HOP_OFFSET, 0xbad), ST(BPF_W, 6, HOP_LEN, 7), ST(BPF_W, 6, HOP_HOP, 99),
+		JNEI(2, 0, 4),
+		ST(BPF_DW, 6, HOP_NEXT_OFF, 4096), ST(BPF_W, 6, HOP_N_NEXT, 1), MOVI(0, 0), EXIT(),
+		MOVI(0, 1), EXIT(),
+	};
+	const struct hop_event want[2] = {
+		{ .offset = 0, .hop = 0, .len = 0, .n_next = 1, .ret = CHASE_CONTINUE },
+		{ .offset = 4096, .hop = 1, .len = 4096, .n_next = 0, .ret = CHASE_DONE },
+	};
+	struct hop_event got[4];
+	uint8_t buf[CHASE_SCRATCH_SIZE] = { 0 };
+	int pfd = load_raw(liar, N(liar), verifier_log, sizeof(verifier_log));
+	int fd = open_direct("bpt2.db"), r;
+	struct stat st;
+	size_t n, total;
+	char why[200] = "";
+
+	if (pfd < 0 || fd < 0 || fstat(fd, &st) || attach(fd, pfd, 0)) {
+		report("trace-reports-kernel-values", 0, "setup: %d %s", pfd, last_line(verifier_log));
+		goto out;
+	}
+	write_file(TRACEFS "/trace", "");
+	trace_enable(1);
+	r = kernel_run(fd, buf, NULL);
+	trace_enable(0);
+	n = trace_events(st.st_dev, st.st_ino, got, N(got), &total);
+	for (size_t i = 0; i < n && i < 2; i++)
+		describe_event(why + strlen(why), sizeof(why) - strlen(why), i ? "; then" : "got",
+			       &got[i]);
+	report("trace-reports-kernel-values",
+	       r == CHASE_DONE && n == 2 && !memcmp(got, want, sizeof(want)), "ret %d, %zu events: %s", r,
+	       n, why);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (pfd >= 0)
+		close(pfd);
+}
+
+/*
+ * No printk in the chain path: the kernel log is the same before and
+ * after 1000 chains (keys found and missing at every depth, and queries
+ * the function refuses), on a kernel that logs everything.
+ */
+static void test_no_printk(void)
+{
+	static char before[1 << 18], after[1 << 18];
+	int nb, na, kfd[3], ofd[3], ok = 1;
+	uint64_t c0, c1;
+	struct bpt_bounds b[3];
+
+	for (int d = 0; d < 3; d++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "bpt%d.db", d + 1);
+		kfd[d] = open_direct(path);
+		ofd[d] = open_direct(path);
+		ok &= kfd[d] >= 0 && ofd[d] >= 0 && !attach(kfd[d], prog_get, 0);
+		b[d] = bounds_of(ofd[d]);
+	}
+	nb = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, before, sizeof(before));
+	c0 = chase_stat("chains");
+	for (int i = 0; i < 1000 && ok; i++) {
+		uint8_t ks[CHASE_SCRATCH_SIZE] = { 0 };
+		struct bpt_get_scratch *q = (void *)ks;
+		int d = i % 3;
+
+		q->bounds = b[d];
+		q->nkeys = i % 10 == 9 ? 0 : 1; /* 0 keys: the function says EINVAL */
+		q->keys[0] = rnd() % (nkeys_of_depth(d + 1) * 3);
+		kernel_run(kfd[d], ks, NULL);
+	}
+	c1 = chase_stat("chains");
+	na = klogctl(3, after, sizeof(after));
+	report("no-printk-in-1000-chains",
+	       ok && nb >= 0 && na == nb && !memcmp(before, after, nb) && c1 - c0 == 1000,
+	       "%llu chains, kernel log %d -> %d bytes", (unsigned long long)(c1 - c0), nb, na);
+	for (int d = 0; d < 3; d++) {
+		close(kfd[d]);
+		close(ofd[d]);
+	}
+}
+
 /* ---- counts ------------------------------------------------------------------------ */
 
 static uint64_t device_reads(void)
@@ -1206,6 +1527,9 @@ int main(int argc, char **argv)
 	test_block_device();
 	test_corrupt();
 	test_concurrency();
+	test_tracepoint();
+	test_tracepoint_kernel_values();
+	test_no_printk();
 	for (int depth = 1; depth <= 3; depth++)
 		count_depth(depth);
 	return failed;
