@@ -288,6 +288,7 @@ void run_chasefs(const std::string &path, const std::string &format, const std::
     chase::Status st = chase::DataFile::open(path, oo, &file);
     if (!st.ok()) die(st.to_string());
     int64_t deadline = bench::now_ns() + int64_t(s * 1e9);
+    threads = std::max(1u, std::min(threads, inflight));  // no thread without a chain
     std::vector<std::thread> ts;
     for (unsigned t = 0; t < threads; t++)
         ts.emplace_back([&, t] {
@@ -346,7 +347,9 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         // chasefs's own cache takes what the limit leaves after the
         // process's other memory (heap, the LMDB branch pages, the page
         // cache its buffered meta reads use): 60% of the limit.
-        uint64_t cache_bytes = cache.rfind("limit", 0) == 0 ? size * o.cache_pct / 100 * 6 / 10 : 0;
+        bool library = method.rfind("lib", 0) == 0;
+        uint64_t cache_bytes =
+            !library && cache.rfind("limit", 0) == 0 ? size * o.cache_pct / 100 * 6 / 10 : 0;
         bench::Usage u0 = bench::Usage::now();
         int64_t t0 = bench::now_ns();
         if (method == "liblmdb" || method == "liblmdb-nordahead")

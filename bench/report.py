@@ -210,6 +210,43 @@ def extra_tables(path):
     return lines
 
 
+def formats_checks(path, cache="limit10", inflight=32):
+    """Issue 5's target from formats.jsonl: at 32 lookups in flight, with
+    each reader's memory limited to 10% of the file, chasefs's best engine
+    against liblmdb (one thread per lookup), per lookup rate and CPU."""
+    med = group_medians(load_jsonl(path))
+    rows = {}
+    for (bench, cfg), m in med.items():
+        c = dict(cfg)
+        if bench == "formats" and c.get("format") == "lmdb" and c.get("cache") == cache \
+                and c.get("inflight") == inflight:
+            rows[c["method"]] = m
+    ours = {k: v for k, v in rows.items() if not k.startswith("lib")}
+    if not ours:
+        return []
+    best_name, best = max(ours.items(), key=lambda kv: kv[1].get("ops_per_s", 0))
+    lines = ["## Target of issue 5 (LMDB, memory limited to 10% of the file, 32 in flight)", "",
+             f"chasefs's best engine here: **{best_name}** "
+             f"({fmt(best.get('ops_per_s'), 0)} lookups/s, {fmt(best.get('cpu_us_per_op'), 2)} us CPU "
+             f"per lookup, {fmt(best.get('cache_hits_per_op'), 3)} block-cache hits per lookup).", "",
+             "| baseline | its lookups/s | its CPU us/lookup | chasefs / baseline rate (>= 1) | "
+             "chasefs / baseline CPU (<= 0.5) | met |",
+             "|---|---|---|---|---|---|"]
+    for lib in ("liblmdb", "liblmdb-nordahead"):
+        b = rows.get(lib)
+        if not b or not b.get("ops_per_s") or not b.get("cpu_us_per_op"):
+            continue
+        rate = best["ops_per_s"] / b["ops_per_s"]
+        cpu = best["cpu_us_per_op"] / b["cpu_us_per_op"]
+        ok = rate >= 1 and cpu <= 0.5
+        lines.append(f"| {lib} | {fmt(b['ops_per_s'], 0)} | {fmt(b['cpu_us_per_op'], 2)} | "
+                     f"{fmt(rate, 2)} | {fmt(cpu, 2)} | {'yes' if ok else 'no'} |")
+    lines += ["", "liblmdb is the library used the usual way (default flags); liblmdb-nordahead "
+              "adds MDB_NORDAHEAD, LMDB's advice for data larger than memory, the stronger "
+              "baseline. Medians of the runs in formats.jsonl.", ""]
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -258,6 +295,10 @@ def main():
             md += lib_table(med, d, meta.get("data", "/var/tmp/chasefs-bench")) + [""]
     else:
         md += ["No bench_lib results.", ""]
+
+    formats_path = os.path.join(a.results, "formats.jsonl")
+    if os.path.exists(formats_path):
+        md += formats_checks(formats_path)
 
     extras = sorted(p for p in glob.glob(os.path.join(a.results, "*.jsonl"))
                     if os.path.basename(p) != "lib.jsonl")

@@ -88,6 +88,24 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| cat | 20.00 | 3 |", md)
         self.assertIn("## Failed runs and other messages\n\n```\nlib.errors.log: bench_lib: boom\n```", md)
 
+    def test_formats_target_on_both_sides(self):
+        def f(method, run, ops, cpu):
+            return {"bench": "formats", "run": run,
+                    "config": {"format": "lmdb", "method": method, "inflight": 32,
+                               "cache": "limit10"},
+                    "metrics": {"ops_per_s": ops, "cpu_us_per_op": cpu, "cache_hits_per_op": 0.06}}
+        rows = []
+        for run in (1, 2, 3):
+            rows += [f("liblmdb", run, 10, 100), f("liblmdb-nordahead", run, 80000, 12),
+                     f("native", run, 82000 + run, 5.5), f("syscall", run, 70000, 6)]
+        md = self.build([row(1, "pread", 1, 1)], {"formats.jsonl": rows})
+        self.assertIn("chasefs's best engine here: **native** (82,002 lookups/s", md)
+        self.assertIn("| liblmdb | 10 | 100.00 | 8,200 | 0.06 | yes |", md)
+        self.assertIn("| liblmdb-nordahead | 80,000 | 12.00 | 1.03 | 0.46 | yes |", md)
+        rows = [f("liblmdb-nordahead", 1, 80000, 12), f("native", 1, 78000, 5.5)]
+        md = self.build([row(1, "pread", 1, 1)], {"formats.jsonl": rows})
+        self.assertIn("| liblmdb-nordahead | 80,000 | 12.00 | 0.97 | 0.46 | no |", md)
+
 
 if __name__ == "__main__":
     unittest.main()

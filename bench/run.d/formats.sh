@@ -4,4 +4,6 @@
 set -e
 bin=$BUILD/bench/bench_formats
 [ -x "$bin" ] || { echo "bench_formats not built in $BUILD" >&2; exit 1; }
-exec "$bin" --data "$DATA/formats" --seconds "$SECONDS_PER_RUN" --out "$RESULTS/formats.jsonl"
+# Two sessions, one per core: the shape the daemon has.
+exec "$bin" --data "$DATA/formats" --seconds "$SECONDS_PER_RUN" --runs "${REPS:-3}" --threads 2 \
+    --out "$RESULTS/formats.jsonl"
