@@ -160,6 +160,7 @@ void UserEngine::on_read(unsigned slot, int res) {
         ch.file->cache())
         ch.file->cache()->put(ch.round_offset(slot), ch.spec->cache_tag, backend_->block(slot));
     slot_res_[slot] = res;
+    ch.spec->reads_done_ns = now_ns();
     if (--ch.outstanding) return;
     // The whole round is back: hand its blocks to the function in order.
     for (const Read &r : ch.round) {

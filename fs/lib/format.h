@@ -26,6 +26,10 @@ struct ChainSpec {
     // Nonzero: the file's size as the format last saw it, when that is more
     // than DataFile::size() (a file that grows in place, like LMDB's).
     uint64_t file_size = 0;
+    // Set by the user-space engines: now_ns() when the chain's last read was
+    // seen complete (0 = unknown).  A format's check of the file made after
+    // this moment covers every block the chain read.
+    uint64_t reads_done_ns = 0;
 };
 
 // A range or aggregate runs as several chains, each resuming where the last

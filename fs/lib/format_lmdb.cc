@@ -38,6 +38,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "engine.h"
 #include "format_registry.h"
 
 extern "C" {
@@ -208,7 +209,9 @@ class LmdbFormat final : public Format {
             st = function_error(ret, s->w.why, key, c.file_size);
         // A chain that failed before choosing a snapshot read no tree page.
         if (s->w.metas < 2) return st;
-        Status snap = check_snapshot(s->w);
+        // After an overflow pread only a check read after it covers it.
+        Status snap = check_snapshot(
+            s->w, ret == CHASE_DONE && (s->flags & LMDB_GET_BIG) ? 0 : c.reads_done_ns);
         return snap.ok() ? st : snap;
     }
 
@@ -261,12 +264,13 @@ class LmdbFormat final : public Format {
             Status st =
                 function_error(ret, s->w.why, "range " + cur->lo + ".." + cur->hi, c.file_size);
             if (s->w.metas < 2) return st;
-            Status snap = check_snapshot(s->w);
+            Status snap = check_snapshot(s->w, c.reads_done_ns);
             return snap.ok() ? st : snap;
         }
         std::string prefix;
         if (s->dblen) prefix.assign(reinterpret_cast<const char *>(s->dbname), s->dblen) += '/';
         std::vector<Record> got;
+        bool read_big = false;  // an overflow pread after the chain's reads
         size_t at = 0;
         for (uint32_t i = 0; i < s->count; i++) {
             if (at + LMDB_REC_HDR > s->used || s->used > LMDB_RANGE_OUT)
@@ -284,6 +288,7 @@ class LmdbFormat final : public Format {
                 lmdb_get_scratch big{};
                 big.vpage = (voff - LMDB_PAGEHDRSZ) / LMDB_PAGE_SIZE;
                 big.vlen = vlen;
+                read_big = true;
                 Status st = read_overflow(big, &r.value);
                 if (!st.ok()) return st;
             } else {
@@ -292,7 +297,7 @@ class LmdbFormat final : public Format {
             got.push_back(std::move(r));
             at = (at + LMDB_REC_HDR + payload + 7) & ~size_t(7);
         }
-        Status snap = check_snapshot(s->w);
+        Status snap = check_snapshot(s->w, read_big ? 0 : c.reads_done_ns);
         if (!snap.ok()) return snap;
         cur->taken += got.size();
         if (!s->more || (cur->limit && cur->taken >= cur->limit)) {
@@ -488,11 +493,32 @@ class LmdbFormat final : public Format {
         return {};
     }
 
-    Status check_snapshot(const lmdb_walk &w) const {
-        uint64_t now;
-        off_t at = off_t(w.meta_slot & 1) * LMDB_PAGE_SIZE + LMDB_META_TXNID;
-        if (pread(fd_, &now, sizeof now, at) != ssize_t(sizeof now))
-            return Status::error(EIO, "re-reading the LMDB meta page failed");
+    // reads_done_ns: when the chain's last read was complete (0 = unknown,
+    // or reads after it).  One re-read of the slot serves every chain whose
+    // reads were complete before that re-read began: at 32 lookups in
+    // flight, one pread per bunch of completions instead of one per lookup.
+    Status check_snapshot(const lmdb_walk &w, uint64_t reads_done_ns) const {
+        unsigned slot = w.meta_slot & 1;
+        uint64_t now = 0;
+        bool known = false;
+        if (reads_done_ns) {
+            std::lock_guard<std::mutex> g(checks_[slot].mu);
+            if (checks_[slot].started_ns > reads_done_ns) {
+                now = checks_[slot].txnid;
+                known = true;
+            }
+        }
+        if (!known) {
+            uint64_t started = now_ns();
+            off_t at = off_t(slot) * LMDB_PAGE_SIZE + LMDB_META_TXNID;
+            if (pread(fd_, &now, sizeof now, at) != ssize_t(sizeof now))
+                return Status::error(EIO, "re-reading the LMDB meta page failed");
+            std::lock_guard<std::mutex> g(checks_[slot].mu);
+            if (started > checks_[slot].started_ns) {
+                checks_[slot].started_ns = started;
+                checks_[slot].txnid = now;
+            }
+        }
         if (now != w.txnid)
             return Status::error(EAGAIN,
                                  "the LMDB file was committed to twice while the lookup "
@@ -510,6 +536,12 @@ class LmdbFormat final : public Format {
     std::shared_ptr<FunctionSet> user_;
     const Function *get_ = nullptr, *range_ = nullptr;
     bool chain_reads_meta_ = false;
+    // The newest re-read of each meta slot's txnid and when it began.
+    struct Check {
+        std::mutex mu;
+        uint64_t started_ns = 0, txnid = 0;
+    };
+    mutable Check checks_[2];
     mutable std::mutex cache_mu_;
     mutable uint64_t cache_txnid_ = 0;
     mutable std::unordered_map<uint64_t, std::shared_ptr<const Page>> cache_;
