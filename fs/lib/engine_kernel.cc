@@ -3,15 +3,20 @@
 //
 //   fd = open(<the data file>, O_RDONLY | O_DIRECT)      once per file/function/cap
 //   fcntl(fd, F_CHASE_ATTACH, {prog_fd, hop_cap})
-//   pread(fd, scratch, 4096, 0)                           one crossing per chain
+//   preadv(fd, {scratch 4096, result 8}, 0)               one crossing per chain
 //
-// The read returns 4096 with the answer in the scratch, or -1 with the
-// function's own errno or the kernel's (ERANGE, E2BIG, EPROTO, ELOOP, EIO).
+// The read returns 4104: the scratch as the chain left it, then the
+// chain's result (CHASE_DONE, the function's own -errno or the kernel's:
+// ERANGE, E2BIG, EPROTO, ELOOP, EIO) and the blocks it took (kernel patch
+// 0011).  A kernel without that patch refuses the length; the engine then
+// reads 4096 bytes, which return the answer or -1 with the errno, and
+// reports no hops.
 // The functions are the same sources built for the kernel target
 // (SEC("chase"), Function::kernel_obj).  Detection: F_CHASE_ATTACH with
 // prog_fd -1 succeeds only on a kernel with the series.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -22,6 +27,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <string>
 #include <tuple>
 
 #include "bpf_loader.h"
@@ -40,6 +46,11 @@ struct ChaseAttach {
     uint32_t flags;
     uint32_t pad;
 };
+// After the scratch area of a long read (kernel/patches/0011).
+struct ChaseResult {
+    int32_t ret;    // CHASE_DONE or -errno
+    uint32_t hops;  // blocks handed to the function
+};
 
 bool kernel_has_series() {
     int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -50,7 +61,9 @@ bool kernel_has_series() {
     return yes;
 }
 
-const char *kernel_error(int err) {
+// The words for an error the kernel itself ended the chain with; empty for
+// the function's own errors (the format explains those).
+std::string kernel_error(int err, unsigned hop_cap) {
     switch (err) {
         case ERANGE:
             return "the function asked for a read outside the file";
@@ -59,13 +72,14 @@ const char *kernel_error(int err) {
         case EPROTO:
             return "the function returned CONTINUE without a read, or a bad value";
         case ELOOP:
-            return "hop cap reached (a pointer cycle or a runaway function)";
+            return "hop cap of " + std::to_string(hop_cap) +
+                   " reached (a pointer cycle or a runaway function)";
         case EIO:
             return "a read of the chain failed";
         case EINTR:
             return "the chain was interrupted";
         default:
-            return nullptr;
+            return {};
     }
 }
 
@@ -190,23 +204,39 @@ class KernelEngine : public Engine {
         }
         alignas(64) uint8_t buf[CHASE_SCRATCH_SIZE];
         memcpy(buf, spec.scratch, sizeof buf);
-        ssize_t n = pread(fd, buf, sizeof buf, 0);
+        ChaseResult res;
+        if (read_chain(fd, buf, &res)) memcpy(spec.scratch, buf, sizeof buf);
         r.latency_ns = now_ns() - t0;
-        if (n == ssize_t(sizeof buf)) {
-            memcpy(spec.scratch, buf, sizeof buf);
-            r.ret = CHASE_DONE;
-            return r;
-        }
-        err = n < 0 ? errno : EIO;
-        r.ret = -err;
-        if (const char *why = kernel_error(err)) r.error = why;
+        r.ret = res.ret;
+        r.hops = res.hops;
+        if (r.ret < 0) r.error = kernel_error(-r.ret, spec.hop_cap);
         return r;
+    }
+
+    // One chain: the long read, or the short one on a kernel without it.
+    // True if buf holds the scratch as the chain left it (the answer when
+    // res->ret is CHASE_DONE).
+    bool read_chain(int fd, uint8_t *buf, ChaseResult *res) {
+        if (long_reads_) {
+            iovec iov[2] = {{buf, CHASE_SCRATCH_SIZE}, {res, sizeof *res}};
+            ssize_t n = preadv(fd, iov, 2, 0);
+            if (n == ssize_t(CHASE_SCRATCH_SIZE + sizeof *res)) return true;
+            if (n >= 0 || errno != EINVAL) {
+                *res = {n < 0 ? -errno : -EIO, 0};
+                return false;
+            }
+            long_reads_ = false;  // the length is refused before any chain runs
+        }
+        ssize_t n = pread(fd, buf, CHASE_SCRATCH_SIZE, 0);
+        *res = {n == ssize_t(CHASE_SCRATCH_SIZE) ? CHASE_DONE : n < 0 ? -errno : -EIO, 0};
+        return n == ssize_t(CHASE_SCRATCH_SIZE);
     }
 
     std::map<const Function *, bpf_object *> objs_;
     std::map<const Function *, int> progs_;
     std::map<std::tuple<uint64_t, uint64_t, const Function *, unsigned>, int> fds_;
     std::deque<Pending> queue_;
+    bool long_reads_ = true;
 };
 
 }  // namespace

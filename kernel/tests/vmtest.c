@@ -879,6 +879,93 @@ static void test_runtime_errors(void)
 	}
 }
 
+/* After the scratch area of a long read (patch 0011's struct chase_result). */
+struct chase_result {
+	__s32 ret;
+	__u32 hops;
+};
+
+/* One chain with the long read: its length, or -errno; *res filled. */
+static ssize_t long_read(int fd, uint8_t *scratch, struct chase_result *res)
+{
+	struct iovec iov[2] = { { scratch, CHASE_SCRATCH_SIZE }, { res, sizeof(*res) } };
+	ssize_t n = preadv(fd, iov, 2, 0);
+
+	return n < 0 ? -errno : n;
+}
+
+/*
+ * A read with room for struct chase_result after the scratch area returns
+ * the whole length whatever the chain's result, with the result and the
+ * blocks the chain took: depth + 1 for a key that exists, depth for one
+ * that does not, the cap for a runaway chain.
+ */
+static void test_long_read(void)
+{
+	static const struct bpf_insn runaway[] = {
+		LDX(BPF_DW, 6, 1, CTX_HOP), ST(BPF_DW, 6, HOP_NEXT_OFF, 0), ST(BPF_W, 6, HOP_N_NEXT, 1),
+		MOVI(0, 0), EXIT(),
+	};
+	const ssize_t full = CHASE_SCRATCH_SIZE + sizeof(struct chase_result);
+	struct bpt_get_scratch q = { .nkeys = 1 };
+	uint8_t a[CHASE_SCRATCH_SIZE], b[CHASE_SCRATCH_SIZE];
+	struct chase_result res = { 0 };
+	int fd = open_direct("bpt2.db"), ofd = open_direct("bpt2.db"), pfd, rfd;
+	uint64_t h0, h1;
+	ssize_t n;
+
+	if (fd < 0 || ofd < 0 || attach(fd, prog_get, 0)) {
+		report("long-read", 0, "open/attach: %s", strerror(errno));
+		return;
+	}
+	q.bounds = bounds_of(ofd);
+	close(ofd);
+
+	q.keys[0] = 300;
+	memset(a, 0, sizeof(a));
+	memcpy(a, &q, sizeof(q));
+	memcpy(b, a, sizeof(b));
+	h0 = chase_stat("hops");
+	n = long_read(fd, a, &res);
+	h1 = chase_stat("hops");
+	report("long-read-found", n == full && res.ret == CHASE_DONE && res.hops == 3 &&
+					  h1 - h0 == 1 + res.hops && kernel_run(fd, b, NULL) == CHASE_DONE &&
+					  !memcmp(a, b, sizeof(a)),
+	       "ret %zd: result %d hops %u (counter +%llu)", n, res.ret, res.hops,
+	       (unsigned long long)(h1 - h0));
+
+	q.keys[0] = 301;
+	memset(a, 0, sizeof(a));
+	memcpy(a, &q, sizeof(q));
+	n = long_read(fd, a, &res);
+	report("long-read-function-error", n == full && res.ret == -ENOENT && res.hops == 2,
+	       "ret %zd: result %d hops %u", n, res.ret, res.hops);
+
+	{
+		static uint8_t big[2 * CHASE_SCRATCH_SIZE];
+
+		memcpy(big, a, sizeof(a));
+		n = pread(fd, big, CHASE_SCRATCH_SIZE + 4, 0) < 0 ? -errno : 0;
+	}
+	report("long-read-other-length", n == -EINVAL, "got %zd", n);
+	close(fd);
+
+	pfd = load_raw(runaway, N(runaway), verifier_log, sizeof(verifier_log));
+	rfd = open_direct("bpt1.db");
+	if (pfd < 0 || rfd < 0 || attach(rfd, pfd, 5)) {
+		report("long-read-hop-cap", 0, "setup: %d %s", pfd, last_line(verifier_log));
+	} else {
+		memset(a, 0, sizeof(a));
+		n = long_read(rfd, a, &res);
+		report("long-read-hop-cap", n == full && res.ret == -ELOOP && res.hops == 5,
+		       "ret %zd: result %d hops %u", n, res.ret, res.hops);
+	}
+	if (rfd >= 0)
+		close(rfd);
+	if (pfd >= 0)
+		close(pfd);
+}
+
 /*
  * A tagged block device (the process-context path on any device): read
  * the ext4 superblock at disk offset 1024 and return its magic.
@@ -1524,6 +1611,7 @@ int main(int argc, char **argv)
 		test_bptree_scans(depth);
 	}
 	test_runtime_errors();
+	test_long_read();
 	test_block_device();
 	test_corrupt();
 	test_concurrency();
