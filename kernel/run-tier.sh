@@ -61,7 +61,8 @@ cmake_build=${CHASE_CMAKE_BUILD:-$repo/build-kernel}
 if [[ ! -f $cmake_build/CMakeCache.txt ]]; then
 	cmake -S "$repo" -B "$cmake_build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" --target chase-mkindex chasectl chasefs chase_functions >/dev/null
+cmake --build "$cmake_build" -j"${CHASE_JOBS:-2}" \
+	--target chase-mkindex chasectl chasefs chase_functions engine_tests >/dev/null
 mkindex=$cmake_build/mount-tools/chase-mkindex
 [[ -f $out/data/lm.mdb ]] ||
 	"$mkindex" --format lmdb --count 5000 --stride 7 "$out/data/lm.mdb" >/dev/null
@@ -88,8 +89,22 @@ if [[ ! -f $out/data/kv.cdb ]]; then
 	"$mkindex" --format cdb --tsv "$out/kv.tsv" "$out/data/kv.cdb" >/dev/null
 	setfattr -n user.chase.fn -v cdb "$out/data/kv.cdb"
 fi
+# The trees the GoogleTest engine suite (tests/engine) generates for itself,
+# made here so the VM does not build them; all but the 2.3 GB depth-5 tree.
+mkdir -p "$out/data/gtest-data"
+for t in 1-1 1-2 1-7 2-1 2-2 2-3 3-1 3-2 3-3 3-5 4-1; do
+	[[ -f $out/data/gtest-data/gen-$t.db ]] ||
+		"$mkindex" --levels "${t%-*}" --stride "${t#*-}" "$out/data/gtest-data/gen-$t.db" >/dev/null
+done
 
-cat >"$out/tests.sh" <<'EOF'
+# A gtest filter for the engine suite inside the VM, and the seconds it may
+# take there before it counts as hung.  All of it on the normal kernel; on
+# the debug kernel (about 5x slower) the tests that drive the kernel engine
+# (the native engine's runs add nothing to KASAN or lockdep).
+gtest_filter=${CHASE_GTEST_FILTER-${debug:+*/kernel:EnginesAgree.*}}
+printf 'CHASE_GTEST_FILTER=%q\nCHASE_GTEST_TIMEOUT=%d\n' "$gtest_filter" \
+	"${CHASE_GTEST_TIMEOUT:-900}" >"$out/tests.sh"
+cat >>"$out/tests.sh" <<'EOF'
 dev=${CHASE_DISK#/dev/}
 chase-vmtest "$CHASE_DATA" /chase "$dev"
 status=$?
@@ -158,6 +173,32 @@ else
 	status=1
 fi
 
+# The GoogleTest engine suite (tests/engine: every B+-tree function against
+# the independent oracle, corrupt and damaged files, threads), on the
+# kernel and native engines; trees up to depth 4 (they are on the data
+# disk; the depth-5 tree is 2.3 GB).  Each test is a CHASE-TEST line.
+mkdir -p "$CHASE_DATA/gtest-tmp"
+cd "$CHASE_DATA/gtest-tmp"
+{
+	CHASE_TEST_ENGINES=kernel,native CHASE_TEST_DATA=$CHASE_DATA/gtest-data \
+		CHASE_MKINDEX_BIN=/chase/bin/chase-mkindex CHASE_TEST_MAX_LEVELS=4 \
+		timeout -s KILL "$CHASE_GTEST_TIMEOUT" engine_tests --gtest_color=no ${CHASE_GTEST_FILTER:+"--gtest_filter=$CHASE_GTEST_FILTER"} 2>&1
+	echo "gtest-exit $?"
+} | tee /tmp/gtest.out |
+	sed -n -e 's/^\[       OK \] \([^ ]*\) (\([0-9]*\) ms)$/CHASE-TEST gtest-\1 PASS \2 ms/p' \
+		-e 's/^\[  FAILED  \] \([^ ,]*\).* (\([0-9]*\) ms)$/CHASE-TEST gtest-\1 FAIL \2 ms/p'
+cd /chase
+rc=$(sed -n 's/^gtest-exit //p' /tmp/gtest.out)
+ran=$(grep -c '^\[ RUN      \]' /tmp/gtest.out)
+if [ "$rc" = 0 ] && [ "$ran" -gt 0 ]; then
+	echo "CHASE-TEST gtest-engine-suite PASS $ran tests${CHASE_GTEST_FILTER:+ (filter $CHASE_GTEST_FILTER)}, $(grep '^\[==========\] .* ran' /tmp/gtest.out)"
+else
+	echo "CHASE-TEST gtest-engine-suite FAIL exit $rc after $ran tests"
+	grep -v '^\[ \|^$' /tmp/gtest.out | head -40
+	status=1
+fi
+rm -rf "$CHASE_DATA/gtest-tmp"
+
 # The FUSE face, forced onto the kernel engine: cat F@KEY.
 mkdir -p /mnt/chase
 chasefs -f -o engine=kernel "$CHASE_DATA" /mnt/chase 2>/tmp/chasefs.err &
@@ -208,8 +249,10 @@ for attach in nvme virtio; do
 	files=()
 	# every storage function of the project, built by its own CMake rules
 	for o in "$cmake_build"/bpf/*.kernel.bpf.o; do files+=(-f "$o"); done
-	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" -b "$cmake_build/mount-tools/chasectl" -b "$cmake_build/fs/daemon/chasefs" "${files[@]}" \
-		-d "$out/data" -a $attach -t "${CHASE_VM_TIMEOUT:-900}" -l "$out/console-$attach.log"; then
+	if "$here/run-vm.sh" -k "$kernel" -s "$out/tests.sh" -b "$out/chase-vmtest" \
+		-b "$cmake_build/mount-tools/chasectl" -b "$cmake_build/mount-tools/chase-mkindex" \
+		-b "$cmake_build/fs/daemon/chasefs" -b "$cmake_build/tests/engine/engine_tests" "${files[@]}" \
+		-d "$out/data" -z 512M -a $attach -t "${CHASE_VM_TIMEOUT:-1800}" -l "$out/console-$attach.log"; then
 		:
 	else
 		status=1

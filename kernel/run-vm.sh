@@ -2,7 +2,7 @@
 # Boot a kernel under QEMU (TCG, no KVM) and run tests inside it.
 #
 #   kernel/run-vm.sh -k BZIMAGE -s SCRIPT [-b BIN]... [-f FILE]... [-d DATADIR]
-#                    [-a nvme|virtio] [-t TIMEOUT] [-m MEM] [-l LOG]
+#                    [-a nvme|virtio] [-t TIMEOUT] [-m MEM] [-z SIZE] [-l LOG]
 #
 #   -k  the kernel to boot
 #   -s  shell script run inside the VM as /chase/tests.sh (busybox sh)
@@ -13,6 +13,8 @@
 #       VM mounts it read-write at /mnt/data
 #   -a  how the disk is attached: nvme (default) or virtio
 #   -t  seconds before the VM is killed (default 600)
+#   -m  memory of the VM in MiB (default 1024)
+#   -z  size of the data disk (truncate -s syntax, default 256M)
 #   -l  where to keep the serial console log (default: a temporary file)
 #
 # Inside the VM the script sees CHASE_DISK (the block device), CHASE_DATA
@@ -26,9 +28,9 @@
 # none failed.
 set -euo pipefail
 
-kernel= script= datadir= attach=nvme timeout=600 mem=1024 log=
+kernel= script= datadir= attach=nvme timeout=600 mem=1024 disk_size=256M log=
 bins=() files=()
-while getopts "k:s:b:f:d:a:t:m:l:" opt; do
+while getopts "k:s:b:f:d:a:t:m:z:l:" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	s) script=$OPTARG ;;
@@ -38,6 +40,7 @@ while getopts "k:s:b:f:d:a:t:m:l:" opt; do
 	a) attach=$OPTARG ;;
 	t) timeout=$OPTARG ;;
 	m) mem=$OPTARG ;;
+	z) disk_size=$OPTARG ;;
 	l) log=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -113,7 +116,7 @@ echo "$attach" >"$root/chase/attach"
 # The disk.
 mkdir -p "$work/empty"
 mkfs_src=${datadir:-$work/empty}
-truncate -s 256M "$work/disk.img"
+truncate -s "$disk_size" "$work/disk.img"
 mkfs.ext4 -q -F -b 4096 -E root_owner=0:0 -d "$mkfs_src" "$work/disk.img"
 if [[ $attach == nvme ]]; then
 	dev=(-drive if=none,id=d0,file="$work/disk.img",format=raw

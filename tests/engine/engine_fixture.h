@@ -3,6 +3,16 @@
 //
 // An engine that cannot run here is reported loudly; under CI (CI=true,
 // root, CAP_BPF) a missing syscall engine is a failure, not a skip.
+//
+// The environment can point the suites elsewhere (the kernel VM tier runs
+// them inside the VM, kernel/run-tier.sh):
+//   CHASE_TEST_ENGINES=kernel,native  only these engines (a named engine
+//                                     that cannot run fails its tests)
+//   CHASE_TEST_DATA=DIR               the generated trees (default: the
+//                                     build tree's tests/data)
+//   CHASE_MKINDEX_BIN=PATH            chase-mkindex (default: the build's)
+//   CHASE_TEST_MAX_LEVELS=N           leave out generated trees deeper than
+//                                     N (the depth-5 tree is 2.3 GB)
 #pragma once
 
 #include <gtest/gtest.h>
@@ -47,6 +57,26 @@ class TempDirCleanup : public testing::Environment {
 inline testing::Environment *const kTempDirCleanup =
     testing::AddGlobalTestEnvironment(new TempDirCleanup);
 
+inline std::string env_or(const char *name, const char *fallback) {
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+inline std::string test_data_dir() {
+    return env_or("CHASE_TEST_DATA", CHASE_TEST_DATA);
+}
+inline std::string mkindex_bin() {
+    return env_or("CHASE_MKINDEX_BIN", CHASE_MKINDEX_BIN);
+}
+
+// Whether the tests use a generated tree of this depth (CHASE_TEST_MAX_LEVELS).
+inline bool tree_wanted(unsigned levels) {
+    unsigned max = unsigned(std::stoul(env_or("CHASE_TEST_MAX_LEVELS", "99")));
+    if (levels <= max) return true;
+    fprintf(stderr, "note: CHASE_TEST_MAX_LEVELS=%u: the depth-%u tree is left out\n", max, levels);
+    return false;
+}
+
 inline void run_or_die(const std::string &cmd) {
     if (system(cmd.c_str()) != 0) {
         fprintf(stderr, "command failed: %s\n", cmd.c_str());
@@ -60,12 +90,12 @@ inline void run_or_die(const std::string &cmd) {
 // each test alone); chase-mkindex renames a finished file into place, so a
 // reader never sees a partial one.
 inline std::string generated_tree(unsigned levels, uint64_t stride) {
-    std::filesystem::create_directories(CHASE_TEST_DATA);
-    std::string path = std::string(CHASE_TEST_DATA) + "/gen-" + std::to_string(levels) + "-" +
-                       std::to_string(stride) + ".db";
+    std::filesystem::create_directories(test_data_dir());
+    std::string path =
+        test_data_dir() + "/gen-" + std::to_string(levels) + "-" + std::to_string(stride) + ".db";
     if (!std::filesystem::exists(path))
-        run_or_die(std::string(CHASE_MKINDEX_BIN) + " --levels " + std::to_string(levels) +
-                   " --stride " + std::to_string(stride) + " " + path + " >/dev/null");
+        run_or_die(mkindex_bin() + " --levels " + std::to_string(levels) + " --stride " +
+                   std::to_string(stride) + " " + path + " >/dev/null");
     return path;
 }
 
@@ -76,13 +106,20 @@ inline std::string tsv_tree(const std::string &name,
     std::ofstream out(tsv);
     for (auto &[k, v] : kv) out << k << '\t' << v << '\n';
     out.close();
-    run_or_die(std::string(CHASE_MKINDEX_BIN) + " --tsv " + tsv + " " + path + " >/dev/null");
+    run_or_die(mkindex_bin() + " --tsv " + tsv + " " + path + " >/dev/null");
     return path;
 }
 
 inline bool in_ci() {
     const char *ci = getenv("CI");
     return ci && *ci && std::string(ci) != "false";
+}
+
+// The engines named in CHASE_TEST_ENGINES (comma-separated), all of them if
+// it is unset.
+inline bool engine_chosen(chase::EngineKind k) {
+    std::string list = "," + env_or("CHASE_TEST_ENGINES", "kernel,syscall,native") + ",";
+    return list.find("," + std::string(chase::engine_name(k)) + ",") != std::string::npos;
 }
 
 // The engines under test: every user-space engine, and the kernel engine
@@ -93,8 +130,13 @@ inline std::vector<chase::EngineKind> engines_to_test() {
     for (auto k :
          {chase::EngineKind::kernel, chase::EngineKind::syscall, chase::EngineKind::native}) {
         bool ok = std::find(have.begin(), have.end(), k) != have.end();
+        if (!engine_chosen(k)) continue;
         if (ok) {
             out.push_back(k);
+        } else if (getenv("CHASE_TEST_ENGINES")) {
+            fprintf(stderr, "\n*** CHASE_TEST_ENGINES names %s, which cannot run here ***\n\n",
+                    chase::engine_name(k));
+            out.push_back(k);  // so that creating it fails the tests
         } else if (k == chase::EngineKind::syscall) {
             fprintf(stderr,
                     "\n*** WARNING: the syscall engine cannot run here (needs CAP_BPF); its "
