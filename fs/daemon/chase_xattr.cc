@@ -255,6 +255,7 @@ std::string daemon_status_text() {
     std::string out;
     out += "inodes=" + std::to_string(inode_count()) + "\n";
     out += "query_nodes=" + std::to_string(query_node_count()) + "\n";
+    out += "query_deferred=" + std::to_string(query_deferred_count()) + "\n";
     out += "data_files=" + std::to_string(datafile_cache_size()) + "\n";
     out += query_reaper_counters();
     out += "rss_kib=" + std::to_string(resident * (sysconf(_SC_PAGESIZE) / 1024)) + "\n";

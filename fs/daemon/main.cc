@@ -121,6 +121,7 @@ int main(int argc, char *argv[]) {
     query_reaper_start(se);
     int rc = run_loop(se, cl.fuse);
     query_reaper_stop();
+    query_deferred_stop();
 
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);

@@ -22,6 +22,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
 #include <unordered_map>
 
 #include "caller.h"
@@ -68,17 +72,31 @@ struct OpenAnswer {
 struct QueryTable {
     std::mutex mutex;
     std::unordered_map<std::string, std::unique_ptr<QueryNode>> by_name;
-    std::condition_variable shrunk;  // signalled when by_name drops below kLowWater
 };
 
 // Back-pressure: the kernel lets go of query names only as fast as the
-// reaper can invalidate them (each invalidation waits for the directory's
-// lock, which lookups hold).  Above kHighWater live nodes, getattr and open
-// of query names wait (at most kMaxWait, so never a hang) until forgets bring
-// the table under kLowWater; that slows the clients instead of growing the
-// daemon.  They run outside the directory lock, so the reaper can proceed.
-constexpr size_t kHighWater = 4096, kLowWater = 2048;
-constexpr auto kMaxWait = std::chrono::milliseconds(100);
+// reaper can invalidate them, and each invalidation waits for the
+// directory's lock, which every lookup in flight holds.  Above the high water mark
+// live nodes, getattr and open of query names are deferred: the handler
+// returns at once and a resumer thread runs them when forgets have brought
+// the table under half of it (or after kMaxDefer: never a hang).  A client
+// waiting in getattr or open makes no new name, so the table stays within
+// the high water mark plus one name per client.  Workers must not sleep here
+// instead: with every worker asleep no lookup is answered, the reaper never
+// gets the directory's lock, and the table cannot shrink (that cycle let
+// 16 stat() loops over distinct names grow the daemon by 100 names/s, to
+// 250 MiB in five minutes).
+// CHASEFS_QUERY_HIGH_WATER overrides the bound (the tests use a small one).
+size_t high_water() {
+    static const size_t n = [] {
+        const char *e = getenv("CHASEFS_QUERY_HIGH_WATER");
+        size_t v = e ? strtoul(e, nullptr, 10) : 0;
+        return v >= 2 ? v : size_t(8192);
+    }();
+    return n;
+}
+constexpr auto kMaxDefer = std::chrono::seconds(1);
+std::atomic<uint64_t> g_deferred{0};
 
 QueryTable &table() {
     static QueryTable t;
@@ -152,18 +170,65 @@ chase::Status failure(const struct stat &st, chase::Status s) {
     return s;
 }
 
-void wait_for_room() {
-    QueryTable &t = table();
-    std::unique_lock<std::mutex> lock(t.mutex);
-    if (t.by_name.size() < kHighWater) return;
-    // Never longer than kMaxWait: a waiting worker is one fewer to process
-    // the FORGETs that shrink the table (a 2 s wait starved them all).
-    t.shrunk.wait_for(lock, kMaxWait, [&] { return t.by_name.size() <= kLowWater; });
+struct Deferred {
+    std::function<void()> run;
+    std::chrono::steady_clock::time_point deadline;
+};
+
+struct Resumer {
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::deque<Deferred> queue;
+    std::thread thread;
+    bool stop = false;
+};
+
+Resumer &resumer() {
+    static Resumer r;
+    return r;
+}
+
+void resume_loop() {
+    Resumer &r = resumer();
+    std::unique_lock<std::mutex> lock(r.mutex);
+    while (!r.stop || !r.queue.empty()) {
+        if (r.queue.empty()) {
+            r.wake.wait(lock);
+            continue;
+        }
+        bool room = query_node_count() <= high_water() / 2 || r.stop;
+        auto now = std::chrono::steady_clock::now();
+        std::vector<Deferred> run;
+        while (!r.queue.empty() && (room || r.queue.front().deadline <= now)) {
+            run.push_back(std::move(r.queue.front()));
+            r.queue.pop_front();
+        }
+        if (run.empty()) {
+            r.wake.wait_for(lock, std::chrono::milliseconds(1));
+            continue;
+        }
+        lock.unlock();
+        for (Deferred &d : run) d.run();
+        lock.lock();
+    }
+}
+
+// True if the table is full and run was queued for the resumer (the caller
+// returns without replying; run replies later).
+bool deferred(std::function<void()> run) {
+    if (query_node_count() < high_water()) return false;
+    Resumer &r = resumer();
+    std::lock_guard<std::mutex> g(r.mutex);
+    if (r.stop) return false;
+    if (!r.thread.joinable()) r.thread = std::thread(resume_loop);
+    r.queue.push_back({std::move(run), std::chrono::steady_clock::now() + kMaxDefer});
+    g_deferred++;
+    r.wake.notify_one();
+    return true;
 }
 
 // Runs the node's query on the file its name names now.
 chase::Status run_node_query(fuse_req_t req, QueryNode &q, OpenAnswer *out) {
-    wait_for_room();
     DataFileAt f;
     f.fd = openat(q.dir->fd, q.file.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (f.fd < 0) return chase::Status::error(ENOENT, q.file + " is gone");
@@ -261,11 +326,19 @@ QueryNode *as_query(Node *n) {
     return static_cast<QueryNode *>(n);
 }
 
+void getattr_now(fuse_req_t req, QueryNode &q);
+
 void query_getattr(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
     if (fi && fi->fh) {  // fstat on an open answer: that answer's size
         fuse_reply_attr(req, &reinterpret_cast<OpenAnswer *>(fi->fh)->attr, 0);
         return;
     }
+    // q stays alive meanwhile: the kernel holds the name for this request.
+    if (deferred([req, &q] { getattr_now(req, q); })) return;
+    getattr_now(req, q);
+}
+
+void getattr_now(fuse_req_t req, QueryNode &q) {
     OpenAnswer a;
     chase::Status st = run_node_query(req, q, &a);
     if (!st.ok()) {
@@ -275,11 +348,18 @@ void query_getattr(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
     fuse_reply_attr(req, &a.attr, 0);
 }
 
+void open_now(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi);
+
 void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
     if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
         fuse_reply_err(req, EROFS);  // answers are read-only
         return;
     }
+    if (deferred([req, &q, copy = *fi]() mutable { open_now(req, q, &copy); })) return;
+    open_now(req, q, fi);
+}
+
+void open_now(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
     auto snapshot = std::make_unique<OpenAnswer>();
     chase::Status st = run_node_query(req, q, snapshot.get());
     if (!st.ok()) {
@@ -313,13 +393,26 @@ void query_forget(QueryNode *q, uint64_t n) {
     std::lock_guard<std::mutex> g(t.mutex);
     q->nlookup = n > q->nlookup ? 0 : q->nlookup - n;
     if (q->nlookup == 0) t.by_name.erase(table_key(nodeid_of(q->dir), q->name));
-    if (t.by_name.size() == kLowWater) t.shrunk.notify_all();
 }
 
 bool query_name_alive(fuse_ino_t parent, const std::string &name) {
     QueryTable &t = table();
     std::lock_guard<std::mutex> g(t.mutex);
     return t.by_name.count(table_key(parent, name)) != 0;
+}
+
+uint64_t query_deferred_count() {
+    return g_deferred.load();
+}
+
+void query_deferred_stop() {
+    Resumer &r = resumer();
+    {
+        std::lock_guard<std::mutex> g(r.mutex);
+        r.stop = true;  // what is queued still runs (and replies)
+    }
+    r.wake.notify_one();
+    if (r.thread.joinable()) r.thread.join();
 }
 
 size_t query_node_count() {

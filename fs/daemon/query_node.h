@@ -30,6 +30,10 @@ void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *f
 void query_release(fuse_req_t req, struct fuse_file_info *fi);
 void query_forget(QueryNode *q, uint64_t n);
 size_t query_node_count();
+// Runs the getattr/open requests still deferred by back-pressure; call
+// before the session goes away.
+void query_deferred_stop();
+uint64_t query_deferred_count();  // getattr/open requests deferred so far
 // Whether the kernel still holds the query name `name` under `parent`.
 bool query_name_alive(fuse_ino_t parent, const std::string &name);
 

@@ -1,8 +1,9 @@
-// Query names must not pile up.  Older kernels (6.1) keep a dentry given
-// with entry timeout 0 until memory pressure (only virtiofs gets
-// delete_stale), and every such dentry pins a QueryNode here.  (On 6.18 most
-// are dropped at their last use already: reaper_missed in user.chase.daemon
-// counts the names the kernel no longer had.)  So a
+// Query names must not pile up.  The kernel keeps a dentry given with
+// entry timeout 0 until memory pressure (only virtiofs gets delete_stale,
+// which drops it at its last use), and every such dentry pins a QueryNode
+// here.  On 6.18 too: of 5,855 names looked up by 16 processes in 3 s, 5,478
+// were still there for the reaper to invalidate (reaper_invalidated in
+// user.chase.daemon) and 328 had gone by themselves (reaper_gone).  So a
 // separate thread asks the kernel to invalidate each used query name a little
 // after the lookup that created it: an unused dentry is dropped at once (and
 // the kernel sends FORGET), one still open goes when it is closed.

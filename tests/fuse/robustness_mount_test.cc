@@ -248,4 +248,65 @@ TEST_F(RobustnessTest, QueryNamesDoNotPileUp) {
     EXPECT_LE(std::stoul(counters.substr(at + 12)), 10u) << counters;
 }
 
+// Back-pressure with a small bound (CHASEFS_QUERY_HIGH_WATER=64): 8
+// processes stat distinct names as fast as they can.  The daemon defers
+// their getattr requests instead of growing, so the table stays within the
+// bound plus one name per process; every answer is still right.
+class BoundedQueryTable : public RobustnessTest {
+   protected:
+    BoundedQueryTable() { setenv("CHASEFS_QUERY_HIGH_WATER", "64", 1); }
+    ~BoundedQueryTable() override { unsetenv("CHASEFS_QUERY_HIGH_WATER"); }
+};
+
+uint64_t daemon_counter(const std::string &mnt, const std::string &name) {
+    char buf[1024] = {};
+    ssize_t n = getxattr(mnt.c_str(), "user.chase.daemon", buf, sizeof buf - 1);
+    if (n <= 0) return ~0ull;
+    std::string text(buf, size_t(n));
+    size_t at = text.find(name + "=");
+    return at == std::string::npos ? ~0ull : std::stoull(text.substr(at + name.size() + 1));
+}
+
+TEST_F(BoundedQueryTable, ManyDistinctNamesAreDeferredNotKept) {
+    constexpr int kProcs = 8, kNames = 600;
+    std::atomic<bool> done{false};
+    std::atomic<uint64_t> peak{0};
+    std::thread sampler([&] {
+        while (!done) {
+            uint64_t n = daemon_counter(mnt(), "query_nodes");
+            if (n != ~0ull && n > peak) peak = n;
+            usleep(2000);
+        }
+    });
+    std::vector<pid_t> kids;
+    for (int p = 0; p < kProcs; p++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int wrong = 0;
+            for (int i = 0; i < kNames; i++) {
+                uint64_t k = uint64_t(p) * kNames + uint64_t(i);  // distinct names
+                std::optional<std::string> want;
+                if (reader_.get(k, &want).err) _exit(3);
+                struct stat st;
+                int rc = stat(mnt("users.db@" + std::to_string(k)).c_str(), &st);
+                if (want ? (rc != 0 || uint64_t(st.st_size) != want->size()) : rc == 0) wrong++;
+            }
+            _exit(wrong ? 1 : 0);
+        }
+        kids.push_back(pid);
+    }
+    for (pid_t pid : kids) {
+        int status;
+        waitpid(pid, &status, 0);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            << "a stat gave a wrong size or result (status " << status << ")";
+    }
+    done = true;
+    sampler.join();
+    EXPECT_GT(daemon_counter(mnt(), "query_deferred"), 0u) << "the bound was never reached";
+    // Within the bound plus one name per process (and the sampler's own
+    // lookups of the mount point are not query names).
+    EXPECT_LE(peak.load(), 64u + kProcs) << "the query table outgrew its bound";
+}
+
 }  // namespace
