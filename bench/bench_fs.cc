@@ -41,13 +41,14 @@ struct Options {
     std::string modes = "queries,files,memory";
     unsigned big_mib = 512;
     unsigned long names = 1000000;
+    std::string mount_opts;  // -o for chasefs, for A/B runs ("" = defaults)
 };
 
 void usage() {
     fprintf(stderr,
             "usage: bench_fs --chasefs BIN --file F.db --work DIR [--seconds S] [--run N]\n"
             "                [--depth D] [--modes queries,files,memory] [--big-mib M]\n"
-            "                [--names N]\n");
+            "                [--names N] [--mount-opts OPTS]\n");
     exit(2);
 }
 
@@ -77,6 +78,8 @@ Options parse(int argc, char **argv) {
             o.big_mib = static_cast<unsigned>(std::stoul(val()));
         else if (a == "--names")
             o.names = std::stoul(val());
+        else if (a == "--mount-opts")
+            o.mount_opts = val();
         else
             usage();
     }
@@ -88,7 +91,8 @@ Options parse(int argc, char **argv) {
 struct Mount {
     pid_t pid = -1;
     std::string mnt;
-    bool start(const std::string &bin, const std::string &src, const std::string &m) {
+    bool start(const std::string &bin, const std::string &src, const std::string &m,
+               const std::string &opts) {
         mnt = m;
         mkdir(mnt.c_str(), 0755);
         pid = fork();
@@ -100,7 +104,11 @@ struct Mount {
                 dup2(log, 1);
                 dup2(log, 2);
             }
-            execl(bin.c_str(), bin.c_str(), "-f", src.c_str(), mnt.c_str(), (char *)nullptr);
+            if (opts.empty())
+                execl(bin.c_str(), bin.c_str(), "-f", src.c_str(), mnt.c_str(), (char *)nullptr);
+            else
+                execl(bin.c_str(), bin.c_str(), "-f", "-o", opts.c_str(), src.c_str(), mnt.c_str(),
+                      (char *)nullptr);
             _exit(127);
         }
         for (int i = 0; i < 2000; i++) {
@@ -368,7 +376,7 @@ int main(int argc, char **argv) {
     uint64_t nkeys = key_count(o.file);
     Mount m;
     mkdir(o.work.c_str(), 0755);
-    if (!m.start(o.chasefs, dir, o.work + "/mnt")) {
+    if (!m.start(o.chasefs, dir, o.work + "/mnt", o.mount_opts)) {
         fprintf(stderr, "bench_fs: chasefs did not mount %s\n", dir.c_str());
         return 1;
     }
