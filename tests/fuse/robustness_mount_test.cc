@@ -46,12 +46,28 @@ class RobustnessTest : public QueryTest {
     }
 };
 
+// Runs child(p) in procs processes; each returns its count of wrong
+// answers (or exits 3 when the oracle fails), which must be 0.
+void run_processes(int procs, const std::function<int(int)> &child, const char *wrong) {
+    std::vector<pid_t> kids;
+    for (int p = 0; p < procs; p++) {
+        pid_t pid = fork();
+        if (pid == 0) _exit(child(p) ? 1 : 0);
+        kids.push_back(pid);
+    }
+    for (pid_t pid : kids) {
+        int status;
+        waitpid(pid, &status, 0);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            << wrong << " (status " << status << ")";
+    }
+}
+
 TEST_F(RobustnessTest, ManyConcurrentReaderProcesses) {
     constexpr int kProcs = 16, kLookups = 150;
-    std::vector<pid_t> kids;
-    for (int p = 0; p < kProcs; p++) {
-        pid_t pid = fork();
-        if (pid == 0) {
+    run_processes(
+        kProcs,
+        [&](int p) {
             std::mt19937_64 rng(p);
             int wrong = 0;
             for (int i = 0; i < kLookups; i++) {
@@ -61,16 +77,9 @@ TEST_F(RobustnessTest, ManyConcurrentReaderProcesses) {
                 std::string got = query("users.db@" + std::to_string(k));
                 if (got != (want ? *want : "ENOENT")) wrong++;
             }
-            _exit(wrong ? 1 : 0);
-        }
-        kids.push_back(pid);
-    }
-    for (pid_t pid : kids) {
-        int status;
-        waitpid(pid, &status, 0);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << "a reader saw a wrong answer (status " << status << ")";
-    }
+            return wrong;
+        },
+        "a reader saw a wrong answer");
 }
 
 TEST_F(RobustnessTest, ReplaceByRenameNeverMixesVersions) {
@@ -278,10 +287,9 @@ TEST_F(BoundedQueryTable, ManyDistinctNamesAreDeferredNotKept) {
             usleep(2000);
         }
     });
-    std::vector<pid_t> kids;
-    for (int p = 0; p < kProcs; p++) {
-        pid_t pid = fork();
-        if (pid == 0) {
+    run_processes(
+        kProcs,
+        [&](int p) {
             int wrong = 0;
             for (int i = 0; i < kNames; i++) {
                 uint64_t k = uint64_t(p) * kNames + uint64_t(i);  // distinct names
@@ -291,16 +299,9 @@ TEST_F(BoundedQueryTable, ManyDistinctNamesAreDeferredNotKept) {
                 int rc = stat(mnt("users.db@" + std::to_string(k)).c_str(), &st);
                 if (want ? (rc != 0 || uint64_t(st.st_size) != want->size()) : rc == 0) wrong++;
             }
-            _exit(wrong ? 1 : 0);
-        }
-        kids.push_back(pid);
-    }
-    for (pid_t pid : kids) {
-        int status;
-        waitpid(pid, &status, 0);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << "a stat gave a wrong size or result (status " << status << ")";
-    }
+            return wrong;
+        },
+        "a stat gave a wrong size or result");
     done = true;
     sampler.join();
     EXPECT_GT(daemon_counter(mnt(), "query_deferred"), 0u) << "the bound was never reached";
