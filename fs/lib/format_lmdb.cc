@@ -101,6 +101,10 @@ const char *why_text(uint32_t why) {
     }
 }
 
+// A main database of at most this many pages is walked at open for the
+// names of the named databases.
+constexpr unsigned kNameWalkPages = 256;
+
 struct Meta {
     uint64_t txnid = 0, root = 0, entries = 0, last_pg = 0;
     uint64_t pages = 0;  // branch + leaf pages of the main database
@@ -140,7 +144,12 @@ class LmdbFormat final : public Format {
    public:
     LmdbFormat(int fd, uint64_t size, const Meta &m, std::set<std::string> subdbs,
                std::shared_ptr<FunctionSet> user)
-        : fd_(fd), size_(size), meta_(m), subdbs_(std::move(subdbs)), user_(std::move(user)) {}
+        : fd_(fd),
+          size_(size),
+          meta_(m),
+          subdbs_(std::move(subdbs)),
+          names_complete_(m.root == LMDB_INVALID_PGNO || m.pages <= kNameWalkPages),
+          user_(std::move(user)) {}
 
     Status init() {
         // CHASE_LMDB_CHAIN_META=1: the chain reads the meta pages and walks
@@ -172,7 +181,7 @@ class LmdbFormat final : public Format {
         memset(s, 0, sizeof *s);
         std::string_view db;
         size_t slash = key.find('/');
-        if (slash != std::string_view::npos && subdbs_.count(std::string(key.substr(0, slash)))) {
+        if (slash != std::string_view::npos && is_named_database(key.substr(0, slash))) {
             db = key.substr(0, slash);
             key = key.substr(slash + 1);
         }
@@ -223,7 +232,7 @@ class LmdbFormat final : public Format {
         for (std::string_view b : {lo, hi}) {
             size_t slash = b.find('/');
             if (db.empty() && slash != std::string_view::npos &&
-                subdbs_.count(std::string(b.substr(0, slash))))
+                is_named_database(b.substr(0, slash)))
                 db = std::string(b.substr(0, slash));
         }
         if (!db.empty()) {
@@ -319,12 +328,46 @@ class LmdbFormat final : public Format {
     }
 
    private:
+    // Whether name is a named database: one of the names collected at open
+    // (a small main database), else looked up in the main database of the
+    // current snapshot now (branch pages from the cache, the leaf through
+    // the page cache).  A large main database may hold named databases too;
+    // without this, NAME/KEY would be taken for a plain key and miss.
+    bool is_named_database(std::string_view name) const {
+        if (subdbs_.count(std::string(name))) return true;
+        if (names_complete_ || name.empty() || name.size() > LMDB_MAX_KEY) return false;
+        lmdb_walk w{};
+        give_snapshot(&w, true);
+        if (!w.given || w.root == LMDB_INVALID_PGNO) return false;
+        descend_cached(&w, name, true);
+        if (w.skip_levels + 1u != w.depth) return false;  // could not reach the leaf
+        uint8_t p[LMDB_PAGE_SIZE];
+        if (pread(fd_, p, sizeof p, off_t(w.root) * LMDB_PAGE_SIZE) != ssize_t(sizeof p) ||
+            load<uint64_t>(p + LMDB_PG_PGNO) != w.root ||
+            !(load<uint16_t>(p + LMDB_PG_FLAGS) & LMDB_P_LEAF))
+            return false;
+        unsigned lower = load<uint16_t>(p + LMDB_PG_LOWER);
+        if (lower < LMDB_PG_PTRS || lower > sizeof p) return false;
+        for (unsigned i = 0; i < (lower - LMDB_PG_PTRS) / 2u; i++) {
+            unsigned at = load<uint16_t>(p + LMDB_PG_PTRS + 2 * i);
+            if (at + LMDB_NODESIZE > sizeof p) return false;
+            unsigned ksize = load<uint16_t>(p + at + LMDB_NODE_KSIZE);
+            if (at + LMDB_NODESIZE + ksize > sizeof p) return false;
+            if (std::string_view(reinterpret_cast<const char *>(p + at + LMDB_NODESIZE), ksize) ==
+                name)
+                return load<uint16_t>(p + at + LMDB_NODE_FLAGS) & LMDB_F_SUBDATA;
+        }
+        return false;
+    }
+
     // Reads both meta pages (buffered: they are read by every lookup and
     // stay in the page cache) and gives the chain the newer snapshot, so it
     // starts at the root: two reads fewer per lookup.  If a meta page looks
     // wrong the chain reads them itself and says what is wrong.
-    void give_snapshot(lmdb_walk *w) const {
-        if (chain_reads_meta_) return;
+    // probe: for the adapter's own use (is_named_database), also when the
+    // chains read the meta pages themselves.
+    void give_snapshot(lmdb_walk *w, bool probe = false) const {
+        if (chain_reads_meta_ && !probe) return;
         Meta m[2];
         uint8_t both[LMDB_PAGE_SIZE + LMDB_META_TXNID + 8];  // one pread for the two
         if (pread(fd_, both, sizeof both, 0) != ssize_t(sizeof both)) return;
@@ -363,10 +406,10 @@ class LmdbFormat final : public Format {
     // chain at the leaf's page.  The snapshot check after the chain covers
     // these pages too.  Any page that looks wrong: the chain walks from the
     // root instead and says what is wrong.
-    void descend_cached(lmdb_walk *w, std::string_view key) const {
+    void descend_cached(lmdb_walk *w, std::string_view key, bool probe = false) const {
         uint64_t pg = w->root;
         unsigned level = 0;
-        if (!w->given || chain_reads_meta_ || pg == LMDB_INVALID_PGNO ||
+        if (!w->given || (chain_reads_meta_ && !probe) || pg == LMDB_INVALID_PGNO ||
             w->depth > LMDB_MAX_DEPTH ||
             (w->db_flags & (LMDB_DUPSORT | LMDB_REVERSEKEY | LMDB_INTEGERKEY)))
             return;
@@ -533,6 +576,7 @@ class LmdbFormat final : public Format {
     mutable std::atomic<uint64_t> size_;
     Meta meta_;
     std::set<std::string> subdbs_;
+    bool names_complete_;  // subdbs_ holds every name (the main database was walked)
     std::shared_ptr<FunctionSet> user_;
     const Function *get_ = nullptr, *range_ = nullptr;
     bool chain_reads_meta_ = false;
@@ -583,7 +627,7 @@ void collect_names(int fd, uint64_t pgno, unsigned depth, unsigned *budget,
 
 std::set<std::string> named_databases(int fd, const Meta &m) {
     std::set<std::string> names;
-    unsigned budget = 256;
+    unsigned budget = kNameWalkPages;
     if (m.root == LMDB_INVALID_PGNO || m.pages > budget) return names;
     collect_names(fd, m.root, 1, &budget, &names);
     return names;

@@ -188,6 +188,38 @@ TEST_P(LmdbFormat, RangesMatchTheMdbCursor) {
     }
 }
 
+// A main database too large to walk at open (over 256 pages) that also
+// holds named databases: NAME/KEY is resolved against it when the query is
+// planned, and keys with slashes that are not NAME/... stay plain keys.
+TEST_P(LmdbFormat, NamedDatabaseBesideALargeMainDatabase) {
+    KV kv;
+    for (int i = 0; i < 20000; i++)
+        kv.emplace_back("main" + std::to_string(i), std::string(100, 'm'));
+    kv.emplace_back("a/b", "a plain key with a slash");
+    LmdbWriteOptions o;
+    o.named["users"] = {{"alice", "1"}, {"bob", "2"}};
+    std::string path = lmdb_file("largemain", kv, o);
+    auto f = open_file(path);
+    ASSERT_NE(f->geometry().find("named_databases=\n"), std::string::npos)
+        << "the main database was small enough to walk: " << f->geometry();
+    auto s = make_session(GetParam());
+    std::string v;
+    chase::Status st = s->get(*f, "users/alice", &v);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    EXPECT_EQ(v, "1");
+    EXPECT_EQ(s->get(*f, "users/carol", &v).err, ENOENT);
+    st = s->get(*f, "a/b", &v);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    EXPECT_EQ(v, "a plain key with a slash");
+    EXPECT_EQ(s->get(*f, "main7/x", &v).err, ENOENT);  // main7 is a plain key
+    EXPECT_EQ(s->get(*f, "users", &v).err, EISDIR);
+    std::vector<chase::Record> r;
+    st = s->range(*f, "users/", "users/", 0, &r);
+    ASSERT_TRUE(st.ok()) << st.to_string();
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_EQ(r[1].key, "users/bob");
+}
+
 TEST_P(LmdbFormat, NamedDatabasesAsNameSlashKey) {
     LmdbWriteOptions o;
     o.named["users"] = {{"alice", "1"}, {"bob", "2"}, {"x/y", "slash"}};
