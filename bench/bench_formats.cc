@@ -61,8 +61,9 @@ struct Options {
     uint64_t records = 4000000;
     double seconds = 3;
     unsigned cache_pct = 10;
-    unsigned threads = 1;  // chasefs sessions, each in its own thread
-    unsigned runs = 3;     // of each configuration; the report takes medians
+    unsigned threads = 1;       // chasefs sessions, each in its own thread
+    unsigned cache_share = 60;  // % of the memory limit chasefs's block cache may use
+    unsigned runs = 3;          // of each configuration; the report takes medians
     // Run only what matches (debugging, profiling); empty/0 = all.
     std::string only, only_format, only_cache;
     unsigned only_inflight = 0;
@@ -348,8 +349,9 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         // process's other memory (heap, the LMDB branch pages, the page
         // cache its buffered meta reads use): 60% of the limit.
         bool library = method.rfind("lib", 0) == 0;
-        uint64_t cache_bytes =
-            !library && cache.rfind("limit", 0) == 0 ? size * o.cache_pct / 100 * 6 / 10 : 0;
+        uint64_t cache_bytes = !library && cache.rfind("limit", 0) == 0
+                                   ? size * o.cache_pct / 100 * o.cache_share / 100
+                                   : 0;
         bench::Usage u0 = bench::Usage::now();
         int64_t t0 = bench::now_ns();
         if (method == "liblmdb" || method == "liblmdb-nordahead")
@@ -424,6 +426,8 @@ int main(int argc, char **argv) {
             o.cache_pct = unsigned(std::stoul(next()));
         else if (a == "--quick")
             o.records = 200000, o.seconds = 1;
+        else if (a == "--cache-share")
+            o.cache_share = unsigned(std::stoul(next()));
         else if (a == "--threads")
             o.threads = unsigned(std::stoul(next()));
         else if (a == "--runs")

@@ -336,6 +336,11 @@ class LmdbFormat final : public Format {
     bool is_named_database(std::string_view name) const {
         if (subdbs_.count(std::string(name))) return true;
         if (names_complete_ || name.empty() || name.size() > LMDB_MAX_KEY) return false;
+        // Only printable names are looked up: named databases are named by
+        // C strings, and a binary key that happens to hold a '/' must not
+        // cost every lookup of it a page read (6% of random 16-byte keys).
+        for (unsigned char ch : name)
+            if (ch < 0x20 || ch > 0x7e) return false;
         lmdb_walk w{};
         give_snapshot(&w, true);
         if (!w.given || w.root == LMDB_INVALID_PGNO) return false;
