@@ -88,10 +88,10 @@ struct chase_ioc_agg {
 struct chase_ioc_hop {
     uint64_t offset; /* of the block read for this hop */
     uint32_t len;
-    uint32_t hop;   /* 0 is the start call, which reads nothing */
-    int32_t ret;    /* the function's return for this hop */
+    uint32_t hop; /* 0 is the start call, which reads nothing */
+    int32_t ret;  /* the function's return for this hop */
     uint32_t reserved;
-    uint64_t t_ns;  /* since the lookup started */
+    uint64_t t_ns; /* since the lookup started */
 };
 
 #define CHASE_IOC_TRACE_HOPS 256
