@@ -113,7 +113,7 @@ bool UserEngine::issue_round(unsigned c) {
     bool alone = active_ == 1 && waiting_.empty() && ring_.in_flight() == 0 &&
                  ch.next.size() == 1 && sync_reads_;
     BlockCache *cache = ch.spec->cache_tag ? ch.file->cache() : nullptr;
-    unsigned cached = 0;  // at the end of the round, served from the cache
+    std::vector<Read> hits;  // served from the cache, handed in after the loop
     for (auto [off, len] : ch.next) {
         uint64_t aligned = off & ~uint64_t(CHASE_IO_ALIGN - 1);
         uint64_t want = (off - aligned) + (len ? len : CHASE_BLOCK_SIZE);
@@ -123,26 +123,19 @@ bool UserEngine::issue_round(unsigned c) {
         ch.round.push_back({aligned, rl, slot});
         if (cache && rl == BlockCache::kBlock &&
             cache->get(aligned, ch.spec->cache_tag, backend_->block(slot))) {
-            slot_res_[slot] = kFromCache;
-            cached++;
+            hits.push_back(ch.round.back());
             continue;
         }
-        slot_res_[slot] = 0;
         if (!alone) ring_.read(ch.file->direct_fd(), backend_->block(slot), rl, aligned, slot);
     }
     ch.outstanding = unsigned(ch.next.size());
     ch.next.clear();
-    if (alone && cached == 0) {
+    if (alone && hits.empty()) {
         const Read &r = ch.round.front();
         ssize_t got = pread(ch.file->direct_fd(), backend_->block(r.slot), r.len, r.off);
         on_read(r.slot, got < 0 ? -errno : int(got));
-    } else if (cached) {
-        // Copy the round: on_read may end it and reuse the chain.
-        std::vector<Read> hits;
-        for (const Read &r : ch.round)
-            if (slot_res_[r.slot] == kFromCache) hits.push_back(r);
-        for (const Read &r : hits) on_read(r.slot, int(r.len));
     }
+    for (const Read &r : hits) on_read(r.slot, int(r.len), /*from_cache=*/true);
     return true;
 }
 
@@ -153,15 +146,15 @@ unsigned UserEngine::take_slot(unsigned c) {
     return s;
 }
 
-void UserEngine::on_read(unsigned slot, int res) {
+void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
     unsigned c = slot_chain_[slot];
     Chain &ch = chains_[c];
-    if (ch.spec->cache_tag && res == int(BlockCache::kBlock) && slot_res_[slot] != kFromCache &&
-        ch.file->cache())
-        ch.file->cache()->put(ch.round_offset(slot), ch.spec->cache_tag, backend_->block(slot));
+    BlockCache *cache = ch.spec->cache_tag ? ch.file->cache() : nullptr;
+    if (cache && !from_cache && res == int(BlockCache::kBlock))
+        cache->put(ch.round_offset(slot), ch.spec->cache_tag, backend_->block(slot));
     slot_res_[slot] = res;
-    ch.spec->reads_done_ns = now_ns();
     if (--ch.outstanding) return;
+    ch.spec->reads_done_ns = now_ns();  // the round's last read is in
     // The whole round is back: hand its blocks to the function in order.
     for (const Read &r : ch.round) {
         int got = slot_res_[r.slot];

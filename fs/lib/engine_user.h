@@ -75,7 +75,6 @@ class UserEngine final : public Engine {
             return 0;
         }
     };
-    static constexpr int kFromCache = -0x7fffffff;  // slot_res_: served by the block cache
     struct Waiting {
         const DataFile *file;
         std::unique_ptr<ChainSpec> spec;
@@ -86,7 +85,8 @@ class UserEngine final : public Engine {
     bool issue_round(unsigned c);
     unsigned take_slot(unsigned c);
     void prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint32_t len, uint32_t hop);
-    void on_read(unsigned slot, int res);
+    // from_cache: the block came from the file's block cache, not the disk.
+    void on_read(unsigned slot, int res, bool from_cache = false);
     void run_ready();
     void collect(unsigned c, unsigned slot);
     void finish_round(unsigned c);
