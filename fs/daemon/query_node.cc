@@ -76,16 +76,16 @@ struct QueryTable {
 
 // Back-pressure: the kernel lets go of query names only as fast as the
 // reaper can invalidate them, and each invalidation waits for the
-// directory's lock, which every lookup in flight holds.  Above the high water mark
-// live nodes, getattr and open of query names are deferred: the handler
-// returns at once and a resumer thread runs them when forgets have brought
-// the table under half of it (or after kMaxDefer: never a hang).  A client
-// waiting in getattr or open makes no new name, so the table stays within
-// the high water mark plus one name per client.  Workers must not sleep here
-// instead: with every worker asleep no lookup is answered, the reaper never
-// gets the directory's lock, and the table cannot shrink (that cycle let
-// 16 stat() loops over distinct names grow the daemon by 100 names/s, to
-// 250 MiB in five minutes).
+// directory's lock, which every lookup in flight holds.  Above
+// high_water() live nodes, getattr and open of query names are deferred:
+// the handler returns at once and a resumer thread runs them when forgets
+// have brought the table under half the mark (or after kMaxDefer: never a
+// hang).  A client waiting in getattr or open makes no new name, so the
+// table stays within the mark plus one name per client.  Workers must not
+// sleep here instead: with every worker asleep no lookup is answered, the
+// reaper never gets the directory's lock, and the table cannot shrink (that
+// cycle let 16 stat() loops over distinct names grow the daemon by 100
+// names/s, to 250 MiB in five minutes).
 // CHASEFS_QUERY_HIGH_WATER overrides the bound (the tests use a small one).
 size_t high_water() {
     static const size_t n = [] {
