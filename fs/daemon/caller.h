@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include "chase/chase.h"
 #include "fs_state.h"
 
 namespace chasefs {
@@ -13,5 +14,14 @@ namespace chasefs {
 bool caller_may_read(fuse_req_t req, const struct stat &st);
 // Owner or root: who may change user.chase.fn.
 bool caller_owns(fuse_req_t req, const struct stat &st);
+
+// The caller's uid, gid and supplementary groups: a BPF object a caller
+// names is read with these (chase::read_object_file).
+chase::Credentials caller_credentials(fuse_req_t req);
+// Those of a file's owner, from the user database (its primary and
+// supplementary groups); an owner it does not know gets the file's gid and
+// no other group.  A data file's function is read as its owner when a query
+// opens the file: only the owner (or root) may attach it through the mount.
+chase::Credentials owner_credentials(const struct stat &st);
 
 }  // namespace chasefs

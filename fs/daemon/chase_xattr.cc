@@ -193,15 +193,21 @@ std::string object_path_below_mount(const std::string &v) {
     return v;
 }
 
-// Verifies the new function on this very file before it is stored.
-chase::Status verify_function(Inode &inode, const std::string &value) {
+// Verifies the new function on this very file before it is stored.  An
+// object is read as the caller would read it (caller_credentials).
+chase::Status verify_function(fuse_req_t req, Inode &inode, const std::string &value) {
     chase::OpenOptions opts;
+    if (value.empty())
+        return chase::Status::error(EINVAL,
+                                    "an empty value names no function (remove the attribute "
+                                    "with setfattr -x user.chase.fn)");
     if (looks_like_object(value)) {
         if (value[0] != '/')
             return chase::Status::error(EINVAL, "the object path must be absolute: " + value);
         opts.function = object_path_below_mount(value);
+        opts.object_reader = caller_credentials(req);
         std::string log;
-        chase::Status st = chase::verify_object(opts.function, &log);
+        chase::Status st = chase::verify_object(opts.function, &log, &*opts.object_reader);
         if (!st.ok()) {
             if (!log.empty()) st.msg += "\nverifier log:\n" + log;
             return st;
@@ -227,7 +233,7 @@ void set_function(fuse_req_t req, Inode &inode, const char *value, size_t size, 
     }
     std::string v(value, size);
     while (!v.empty() && (v.back() == '\n' || v.back() == '\0')) v.pop_back();
-    chase::Status verdict = verify_function(inode, v);
+    chase::Status verdict = verify_function(req, inode, v);
     if (!verdict.ok()) {
         record_file_error(inode.src_dev, inode.src_ino,
                           "EINVAL: user.chase.fn=" + v + " refused: " + verdict.to_string());

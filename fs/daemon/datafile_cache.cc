@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "caller.h"
 #include "fs_state.h"
 #include "open_writers.h"
 
@@ -55,6 +56,8 @@ chase::OpenOptions options_from_attribute(int fd) {
 
 chase::Status open_datafile(int fd, std::shared_ptr<chase::DataFile> *out) {
     chase::OpenOptions opts = options_from_attribute(fd);
+    struct stat st;
+    if (!opts.function.empty() && fstat(fd, &st) == 0) opts.object_reader = owner_credentials(st);
     opts.cache_bytes = fs().config.cache_bytes;
     return chase::DataFile::open(proc_path(fd), opts, out);
 }

@@ -9,10 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <thread>
+
+#include "object_file.h"
 
 namespace chase {
 
@@ -181,17 +181,61 @@ int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list args) {
 
 }  // namespace
 
-Status check_helpers(const std::vector<uint8_t> &elf) {
+Status check_elf_shape(const std::vector<uint8_t> &elf) {
     if (elf.size() < sizeof(Elf64_Ehdr) || memcmp(elf.data(), ELFMAG, SELFMAG))
         return Status::error(ENOEXEC, "not an ELF file");
     Elf64_Ehdr eh;
     memcpy(&eh, elf.data(), sizeof eh);
-    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_BPF)
-        return Status::error(ENOEXEC, "not a 64-bit BPF ELF object (e_machine " +
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh.e_machine != EM_BPF)
+        return Status::error(ENOEXEC, "not a 64-bit little-endian BPF ELF object (e_machine " +
                                           std::to_string(eh.e_machine) + ")");
-    if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > elf.size() ||
+    if (eh.e_type != ET_REL) return Status::error(ENOEXEC, "not a relocatable ELF object");
+    if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shoff > elf.size() || eh.e_shnum == 0 ||
         uint64_t(eh.e_shnum) * sizeof(Elf64_Shdr) > elf.size() - eh.e_shoff)
         return Status::error(ENOEXEC, "ELF section table lies outside the file");
+    if (eh.e_shstrndx == 0 || eh.e_shstrndx >= eh.e_shnum)
+        return Status::error(ENOEXEC, "ELF section-name table index is out of range");
+    auto header = [&](unsigned i) {
+        Elf64_Shdr sh;
+        memcpy(&sh, elf.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
+        return sh;
+    };
+    for (unsigned i = 1; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh = header(i);
+        std::string where = "ELF section " + std::to_string(i);
+        if (sh.sh_type != SHT_NOBITS &&
+            (sh.sh_offset > elf.size() || sh.sh_size > elf.size() - sh.sh_offset))
+            return Status::error(ENOEXEC, where + " lies outside the file");
+        if (sh.sh_link >= eh.e_shnum)
+            return Status::error(ENOEXEC, where + " links to a section that does not exist");
+        if (sh.sh_type == SHT_STRTAB &&
+            (sh.sh_size == 0 || elf[sh.sh_offset + sh.sh_size - 1] != 0))
+            return Status::error(ENOEXEC, where + " is a string table without a final NUL");
+        if (sh.sh_type == SHT_SYMTAB &&
+            (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_size % sizeof(Elf64_Sym) ||
+             header(sh.sh_link).sh_type != SHT_STRTAB))
+            return Status::error(ENOEXEC, where + " is a malformed symbol table");
+        if ((sh.sh_type == SHT_REL || sh.sh_type == SHT_RELA) &&
+            (sh.sh_info >= eh.e_shnum || sh.sh_entsize == 0 || sh.sh_size % sh.sh_entsize ||
+             header(sh.sh_link).sh_type != SHT_SYMTAB))
+            return Status::error(ENOEXEC, where + " is a malformed relocation section");
+    }
+    Elf64_Shdr names = header(eh.e_shstrndx);
+    if (names.sh_type != SHT_STRTAB)
+        return Status::error(ENOEXEC, "ELF section-name table is not a string table");
+    for (unsigned i = 1; i < eh.e_shnum; i++)
+        if (header(i).sh_name >= names.sh_size)
+            return Status::error(
+                ENOEXEC, "ELF section " + std::to_string(i) + " has a name outside the name table");
+    return {};
+}
+
+Status check_helpers(const std::vector<uint8_t> &elf) {
+    Status shape = check_elf_shape(elf);
+    if (!shape.ok()) return shape;
+    Elf64_Ehdr eh;
+    memcpy(&eh, elf.data(), sizeof eh);
     for (unsigned i = 0; i < eh.e_shnum; i++) {
         Elf64_Shdr sh;
         memcpy(&sh, elf.data() + eh.e_shoff + i * sizeof sh, sizeof sh);
@@ -293,16 +337,22 @@ void unload_program(LoadedProgram *p) {
     p->fd = -1;
 }
 
-Status read_object_functions(const std::string &path, std::shared_ptr<FunctionSet> *out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::error(errno ? errno : ENOENT, "cannot open " + path);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                               std::istreambuf_iterator<char>());
+Status functions_from_object(std::vector<uint8_t> bytes, const std::string &source,
+                             std::shared_ptr<FunctionSet> *out) {
+    static bool quiet = (libbpf_set_print(quiet_libbpf), true);
+    (void)quiet;
+    // libbpf trusts the ELF structure more than a hostile file deserves:
+    // the same bounds checks the allow-list scan makes come first.
+    Status st = check_elf_shape(bytes);
+    if (!st.ok()) {
+        st.msg = source + ": " + st.msg;
+        return st;
+    }
     LIBBPF_OPTS(bpf_object_open_opts, opts);
     bpf_object *obj = bpf_object__open_mem(bytes.data(), bytes.size(), &opts);
-    if (!obj) return Status::error(ENOEXEC, path + " is not a BPF object libbpf can open");
+    if (!obj) return Status::error(ENOEXEC, source + " is not a BPF object libbpf can open");
     auto set = std::make_shared<FunctionSet>();
-    set->source = path;
+    set->source = source;
     bpf_program *p;
     bpf_object__for_each_program(p, obj) {
         if (bpf_program__type(p) != BPF_PROG_TYPE_SYSCALL) continue;
@@ -313,9 +363,17 @@ Status read_object_functions(const std::string &path, std::shared_ptr<FunctionSe
     }
     bpf_object__close(obj);
     if (set->all().empty())
-        return Status::error(EINVAL, path + " holds no SEC(\"syscall\") storage function");
+        return Status::error(EINVAL, source + " holds no SEC(\"syscall\") storage function");
     *out = std::move(set);
     return {};
+}
+
+Status read_object_functions(const std::string &path, const Credentials *as,
+                             std::shared_ptr<FunctionSet> *out) {
+    std::vector<uint8_t> bytes;
+    Status st = read_object_file(path, as, &bytes);
+    if (!st.ok()) return st;
+    return functions_from_object(std::move(bytes), path, out);
 }
 
 }  // namespace chase

@@ -40,6 +40,11 @@ struct LoadedProgram {
     int fd = -1;
 };
 
+// The ELF structure libbpf will walk: header, section table, string and
+// symbol tables and relocations all inside the image.  A hostile object
+// must be refused here, not trusted to libbpf's parser.
+Status check_elf_shape(const std::vector<uint8_t> &elf);
+
 // The allow-list gate alone, on an ELF image (also used by chasectl verify).
 Status check_helpers(const std::vector<uint8_t> &elf);
 
@@ -49,7 +54,12 @@ Status load_syscall_program(const Function &fn, const ChaseMaps &maps, LoadedPro
                             std::string *log);
 void unload_program(LoadedProgram *p);
 
-// A FunctionSet with one function per SEC("syscall") program of the object.
-Status read_object_functions(const std::string &path, std::shared_ptr<FunctionSet> *out);
+// A FunctionSet with one function per SEC("syscall") program of the object
+// image; `source` names it in messages and in FunctionSet::source.
+Status functions_from_object(std::vector<uint8_t> bytes, const std::string &source,
+                             std::shared_ptr<FunctionSet> *out);
+// The same for the object file at `path`, read as `as` (object_file.h).
+Status read_object_functions(const std::string &path, const Credentials *as,
+                             std::shared_ptr<FunctionSet> *out);
 
 }  // namespace chase

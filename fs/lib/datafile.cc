@@ -58,7 +58,8 @@ Status DataFile::open(const std::string &path, const OpenOptions &opts,
     std::string format = opts.format, object = opts.function;
     if (format.empty() && object.empty()) read_fn_attribute(f->bfd_, &format, &object);
     if (!object.empty()) {
-        Status s = read_object_functions(object, &f->functions_);
+        const Credentials *as = opts.object_reader ? &*opts.object_reader : nullptr;
+        Status s = read_object_functions(object, as, &f->functions_);
         if (!s.ok()) return s;
     }
     Status s = open_format(f->bfd_, f->size_, format, f->functions_, &f->format_);

@@ -10,9 +10,9 @@
 
 namespace chase {
 
-Status verify_object(const std::string &path, std::string *log) {
+Status verify_object(const std::string &path, std::string *log, const Credentials *as) {
     std::shared_ptr<FunctionSet> set;
-    Status st = read_object_functions(path, &set);
+    Status st = read_object_functions(path, as, &set);
     if (!st.ok()) return st;
     OwnedFd maps[4];
     const struct {

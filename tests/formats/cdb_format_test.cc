@@ -16,6 +16,12 @@ using namespace chase_test;
 
 namespace {
 
+chase::OpenOptions as_cdb() {
+    chase::OpenOptions o;
+    o.format = "cdb";
+    return o;
+}
+
 struct Shape {
     const char *name;
     size_t n;
@@ -61,7 +67,7 @@ std::string shared_cdb_file(const std::string &name, const CdbRecords &r) {
 
 std::shared_ptr<chase::DataFile> open_cdb(const std::string &path) {
     std::shared_ptr<chase::DataFile> f;
-    chase::Status st = chase::DataFile::open(path, {"cdb", ""}, &f);
+    chase::Status st = chase::DataFile::open(path, as_cdb(), &f);
     EXPECT_TRUE(st.ok()) << st.to_string();
     return f;
 }
@@ -184,7 +190,7 @@ TEST_P(CdbFormat, TruncatedAndCorruptFilesGiveClearErrors) {
         std::filesystem::copy_file(path, t, std::filesystem::copy_options::overwrite_existing);
         std::filesystem::resize_file(t, cut);
         std::shared_ptr<chase::DataFile> f;
-        chase::Status st = chase::DataFile::open(t, {"cdb", ""}, &f);
+        chase::Status st = chase::DataFile::open(t, as_cdb(), &f);
         EXPECT_EQ(st.err, EUCLEAN) << cut << ": " << st.to_string();
         EXPECT_FALSE(st.msg.empty());
     }

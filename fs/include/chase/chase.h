@@ -70,9 +70,25 @@ struct Stats {
     uint64_t cache_hits = 0;  // blocks served from the block cache, not the disk
 };
 
+// Whose permissions a BPF object file is read with.  The daemon reads the
+// objects its users name as those users would (their uid, gid and
+// supplementary groups, see object_file.h); a tool reads as itself.
+struct Credentials {
+    uint32_t uid = 0, gid = 0;
+    std::vector<uint32_t> groups;  // supplementary groups
+};
+
+// The largest BPF object file libchase reads (bytes).  Storage functions are
+// a few KiB to a few hundred KiB; the cap keeps a hostile path from growing
+// the reader without bound.
+inline constexpr uint64_t kMaxObjectBytes = 8u << 20;
+
 struct OpenOptions {
     std::string format;    // "" = recognise by magic number / user.chase.fn
     std::string function;  // a BPF object to run instead of the built-in one
+    // Read `function` (or the object user.chase.fn names) with these
+    // credentials instead of the process's own.
+    std::optional<Credentials> object_reader;
     // Memory for blocks kept between chains (formats that can prove a
     // cached block current: LMDB).  0 = every hop reads the disk.
     uint64_t cache_bytes = 0;
@@ -181,7 +197,8 @@ std::vector<EngineKind> available_engines();
 
 // Load a BPF object as a user-supplied storage function without running it:
 // the helper allow-list, then the running kernel's verifier.  On refusal the
-// Status says why (the verifier's log is in *log).
-Status verify_object(const std::string &path, std::string *log);
+// Status says why (the verifier's log is in *log).  The object is read as
+// `as` (nullptr: as this process), under the rules of read_object_file().
+Status verify_object(const std::string &path, std::string *log, const Credentials *as = nullptr);
 
 }  // namespace chase
