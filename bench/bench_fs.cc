@@ -300,7 +300,7 @@ void run_memory(const Options &o, Emitter &em, const Mount &m, const std::string
             long now = rss_kib(m.pid);
             if (now > peak) {
                 peak = now;
-                char buf[512] = {};
+                char buf[4096] = {};
                 ssize_t n = getxattr(m.mnt.c_str(), "user.chase.daemon", buf, sizeof buf - 1);
                 at_peak.assign(buf, n > 0 ? static_cast<size_t>(n) : 0);
             }
@@ -340,7 +340,7 @@ void run_memory(const Options &o, Emitter &em, const Mount &m, const std::string
     for (int i = 0; i < 50; i++) {
         usleep(100000);
         after = rss_kib(m.pid);
-        char buf[512] = {};
+        char buf[4096] = {};
         ssize_t n = getxattr(m.mnt.c_str(), "user.chase.daemon", buf, sizeof buf - 1);
         counters.assign(buf, n > 0 ? n : 0);
         if (after <= idle + 4096 && counters.find("query_nodes=0\n") != std::string::npos) break;

@@ -25,12 +25,14 @@
 #include <map>
 #include <mutex>
 
+#include "answer_budget.h"
 #include "caller.h"
 #include "content_lock.h"
 #include "inode_table.h"
 #include "query_node.h"
 #include "datafile_cache.h"
 #include "file_errors.h"
+#include "flock_waiter.h"
 #include "log.h"
 #include "query_path.h"
 #include "query_runner.h"
@@ -55,17 +57,29 @@ struct MemoKey {
 struct Memo {
     std::mutex mutex;
     std::map<MemoKey, std::pair<std::string, Clock::time_point>> values;
+    size_t bytes = 0;  // of all values
 };
 Memo &memo() {
     static Memo m;
     return m;
 }
 
+// Probes whose read never came (a size probe alone, or a process that
+// died) are dropped wholesale past these bounds: values reach 64 KiB each,
+// and any user can probe.
+constexpr size_t kMemoEntries = 4096, kMemoBytes = 16u << 20;
+
 void memo_put(const MemoKey &k, const std::string &v) {
     Memo &m = memo();
     std::lock_guard<std::mutex> g(m.mutex);
-    if (m.values.size() > 4096) m.values.clear();  // abandoned probes
-    m.values[k] = {v, Clock::now()};
+    if (m.values.size() >= kMemoEntries || m.bytes + v.size() > kMemoBytes) {
+        m.values.clear();
+        m.bytes = 0;
+    }
+    auto &slot = m.values[k];
+    m.bytes -= slot.first.size();
+    slot = {v, Clock::now()};
+    m.bytes += v.size();
 }
 
 bool memo_take(const MemoKey &k, std::string *v) {
@@ -74,6 +88,7 @@ bool memo_take(const MemoKey &k, std::string *v) {
     auto it = m.values.find(k);
     if (it == m.values.end()) return false;
     bool fresh = Clock::now() - it->second.second < std::chrono::seconds(2);
+    m.bytes -= it->second.first.size();
     if (fresh) *v = std::move(it->second.first);
     m.values.erase(it);
     return fresh;
@@ -263,7 +278,9 @@ std::string daemon_status_text() {
     out += "query_nodes=" + std::to_string(query_node_count()) + "\n";
     out += "query_deferred=" + std::to_string(query_deferred_count()) + "\n";
     out += "data_files=" + std::to_string(datafile_cache_size()) + "\n";
+    out += "flock_waiting=" + std::to_string(flock_waiters()) + "\n";
     out += query_reaper_counters();
+    out += answer_budget_counters();
     out += "rss_kib=" + std::to_string(resident * (sysconf(_SC_PAGESIZE) / 1024)) + "\n";
     return out;
 }

@@ -26,9 +26,11 @@ struct Config {
     std::string source;      // absolute path of SRC
     std::string mountpoint;  // absolute path of MNT
     chase::EngineKind engine = chase::EngineKind::automatic;
-    double timeout = 1.0;           // entry/attr/negative timeout of ordinary names (s)
-    size_t max_answer = 64u << 20;  // largest range answer built for a query path
-    uint64_t cache_bytes = 0;       // libchase block cache per open data file
+    double timeout = 1.0;                   // entry/attr/negative timeout of ordinary names (s)
+    size_t max_answer = 64u << 20;          // largest range answer built for a query path
+    uint64_t cache_bytes = 0;               // libchase block cache per open data file
+    uint64_t answer_memory = 512ull << 20;  // query answers held, all users
+    uint64_t user_answer_memory = 128ull << 20;  // query answers held, per uid
     bool debug = false;
     bool foreground = false;
     bool detached = false;  // running in the background: log to syslog

@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "answer_budget.h"
+#include "flock_waiter.h"
 #include "log.h"
 #include "ops.h"
 #include "options.h"
@@ -94,6 +96,7 @@ int main(int argc, char *argv[]) {
         return 0;
     }
     fs().config = cl.config;
+    answer_budget_configure(fs().config.answer_memory, fs().config.user_answer_memory);
     umask(0);  // modes arrive already masked by the caller's umask
     // Query nodes are made by one worker thread and freed by another; with
     // per-thread arenas that fragments the heap and the daemon does not
@@ -121,6 +124,7 @@ int main(int argc, char *argv[]) {
     query_reaper_start(se);
     int rc = run_loop(se, cl.fuse);
     query_reaper_stop();
+    flock_waiter_stop();
     query_deferred_stop();
 
     fuse_session_unmount(se);

@@ -109,6 +109,10 @@ void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forg
 
 void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) {
     Inode &dir = *inode_of(parent);
+    if (names_a_query(dir, name)) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
     int err = 0;
     {
         CallerCredentials as_caller(req);
@@ -119,6 +123,10 @@ void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode) 
 
 void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev) {
     Inode &dir = *inode_of(parent);
+    if (names_a_query(dir, name)) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
     int err = 0;
     {
         CallerCredentials as_caller(req);
@@ -129,6 +137,10 @@ void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, 
 
 void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name) {
     Inode &dir = *inode_of(parent);
+    if (names_a_query(dir, name)) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
     int err = 0;
     {
         CallerCredentials as_caller(req);
@@ -142,6 +154,10 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
     Inode &dir = *inode_of(newparent);
     if (!inode) {
         fuse_reply_err(req, EPERM);  // query results cannot be linked
+        return;
+    }
+    if (names_a_query(dir, newname)) {
+        fuse_reply_err(req, EROFS);
         return;
     }
     // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without.
@@ -165,6 +181,10 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
                const char *newname, unsigned int flags) {
     Inode &from = *inode_of(parent);
     Inode &to = *inode_of(newparent);
+    if (names_a_query(to, newname)) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
     // renameat2 carries RENAME_NOREPLACE / RENAME_EXCHANGE / RENAME_WHITEOUT
     // to ext4 unchanged, so their checks and errors are ext4's own.
     int rc = renameat2(from.fd, name, to.fd, newname, flags);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "content_lock.h"
+#include "flock_waiter.h"
 #include "datafile_cache.h"
 #include "inode_table.h"
 #include "open_writers.h"
@@ -85,6 +86,10 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
 void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                struct fuse_file_info *fi) {
     Inode &dir = *inode_of(parent);
+    if (names_a_query(dir, name)) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
     int fd;
     {
         CallerCredentials as_caller(req);
@@ -194,7 +199,7 @@ void op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
         fuse_reply_err(req, 0);  // nothing to protect: the answer is private
         return;
     }
-    fuse_reply_err(req, flock(file_fd(fi), op) < 0 ? errno : 0);
+    flock_or_wait(req, file_fd(fi), op);  // never sleeps in a worker
 }
 
 void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,

@@ -1,7 +1,17 @@
 // The table handed to libfuse, and the connection set-up.
+//
+// Every operation runs inside guarded() (guarded.h).
+#include "guarded.h"
 #include "ops.h"
 
 namespace chasefs {
+
+// A libfuse entry point for `op` that runs it guarded.  Captureless generic
+// lambdas convert to the table's function-pointer types.
+#define GUARD(op) \
+    [](fuse_req_t req, auto... args) { guarded(#op, req, true, [&] { op(req, args...); }); }
+#define GUARD_NOREPLY(op) \
+    [](fuse_req_t req, auto... args) { guarded(#op, req, false, [&] { op(req, args...); }); }
 
 Fs &fs() {
     static Fs instance;
@@ -40,41 +50,41 @@ const struct fuse_lowlevel_ops &chasefs_operations() {
     static const struct fuse_lowlevel_ops ops = [] {
         struct fuse_lowlevel_ops o = {};
         o.init = op_init;
-        o.lookup = op_lookup;
-        o.forget = op_forget;
-        o.forget_multi = op_forget_multi;
-        o.getattr = op_getattr;
-        o.setattr = op_setattr;
-        o.readlink = op_readlink;
-        o.mknod = op_mknod;
-        o.mkdir = op_mkdir;
-        o.unlink = op_unlink;
-        o.rmdir = op_rmdir;
-        o.symlink = op_symlink;
-        o.rename = op_rename;
-        o.link = op_link;
-        o.open = op_open;
-        o.read = op_read;
-        o.write_buf = op_write_buf;
-        o.flush = op_flush;
-        o.release = op_release;
-        o.fsync = op_fsync;
-        o.opendir = op_opendir;
-        o.readdir = op_readdir;
-        o.readdirplus = op_readdirplus;
-        o.releasedir = op_releasedir;
-        o.fsyncdir = op_fsyncdir;
-        o.statfs = op_statfs;
-        o.setxattr = op_setxattr;
-        o.getxattr = op_getxattr;
-        o.listxattr = op_listxattr;
-        o.removexattr = op_removexattr;
-        o.create = op_create;
-        o.ioctl = op_ioctl;
-        o.flock = op_flock;
-        o.fallocate = op_fallocate;
-        o.copy_file_range = op_copy_file_range;
-        o.lseek = op_lseek;
+        o.lookup = GUARD(op_lookup);
+        o.forget = GUARD_NOREPLY(op_forget);
+        o.forget_multi = GUARD_NOREPLY(op_forget_multi);
+        o.getattr = GUARD(op_getattr);
+        o.setattr = GUARD(op_setattr);
+        o.readlink = GUARD(op_readlink);
+        o.mknod = GUARD(op_mknod);
+        o.mkdir = GUARD(op_mkdir);
+        o.unlink = GUARD(op_unlink);
+        o.rmdir = GUARD(op_rmdir);
+        o.symlink = GUARD(op_symlink);
+        o.rename = GUARD(op_rename);
+        o.link = GUARD(op_link);
+        o.open = GUARD(op_open);
+        o.read = GUARD(op_read);
+        o.write_buf = GUARD(op_write_buf);
+        o.flush = GUARD(op_flush);
+        o.release = GUARD(op_release);
+        o.fsync = GUARD(op_fsync);
+        o.opendir = GUARD(op_opendir);
+        o.readdir = GUARD(op_readdir);
+        o.readdirplus = GUARD(op_readdirplus);
+        o.releasedir = GUARD(op_releasedir);
+        o.fsyncdir = GUARD(op_fsyncdir);
+        o.statfs = GUARD(op_statfs);
+        o.setxattr = GUARD(op_setxattr);
+        o.getxattr = GUARD(op_getxattr);
+        o.listxattr = GUARD(op_listxattr);
+        o.removexattr = GUARD(op_removexattr);
+        o.create = GUARD(op_create);
+        o.ioctl = GUARD(op_ioctl);
+        o.flock = GUARD(op_flock);
+        o.fallocate = GUARD(op_fallocate);
+        o.copy_file_range = GUARD(op_copy_file_range);
+        o.lseek = GUARD(op_lseek);
         return o;
     }();
     return ops;

@@ -38,7 +38,10 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) 
         return;
     }
     if (inode->type == S_IFREG && chase_getxattr(req, *inode, name, size)) return;
-    if (inode == &fs().root && strcmp(name, "user.chase.daemon") == 0) {
+    // The daemon's own state, memory included, on the mount root (also as
+    // user.chase.stats, the name a data file's statistics have).
+    if (inode == &fs().root &&
+        (strcmp(name, "user.chase.daemon") == 0 || strcmp(name, "user.chase.stats") == 0)) {
         std::string v = daemon_status_text();
         if (size == 0)
             fuse_reply_xattr(req, v.size());

@@ -8,7 +8,17 @@
 namespace chasefs {
 namespace {
 
-enum Key { KEY_ENGINE, KEY_TIMEOUT, KEY_MAX_ANSWER, KEY_CACHE, KEY_DROP, KEY_HELP, KEY_VERSION };
+enum Key {
+    KEY_ENGINE,
+    KEY_TIMEOUT,
+    KEY_MAX_ANSWER,
+    KEY_CACHE,
+    KEY_ANSWER_MEMORY,
+    KEY_USER_ANSWER_MEMORY,
+    KEY_DROP,
+    KEY_HELP,
+    KEY_VERSION
+};
 
 struct ParseState {
     CommandLine *cl;
@@ -22,6 +32,8 @@ const struct fuse_opt kSpec[] = {
     FUSE_OPT_KEY("timeout=", KEY_TIMEOUT),
     FUSE_OPT_KEY("max_answer=", KEY_MAX_ANSWER),
     FUSE_OPT_KEY("cache=", KEY_CACHE),
+    FUSE_OPT_KEY("answer_memory=", KEY_ANSWER_MEMORY),
+    FUSE_OPT_KEY("user_answer_memory=", KEY_USER_ANSWER_MEMORY),
     // mount(8) and fstab words that mean nothing to a FUSE mount.
     FUSE_OPT_KEY("defaults", KEY_DROP),
     FUSE_OPT_KEY("auto", KEY_DROP),
@@ -41,6 +53,20 @@ const struct fuse_opt kSpec[] = {
 
 const char *value_of(const char *arg) {
     return strchr(arg, '=') + 1;
+}
+
+// A byte count with an optional K, M or G suffix.
+bool parse_size(const char *text, uint64_t *out) {
+    char *end;
+    unsigned long long n = strtoull(text, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k') shift = 10;
+    if (*end == 'M' || *end == 'm') shift = 20;
+    if (*end == 'G' || *end == 'g') shift = 30;
+    if (shift) end++;
+    if (*end || end == text || *text == '-' || n > (~0ull >> shift)) return false;
+    *out = n << shift;
+    return true;
 }
 
 int handle_option(void *data, const char *arg, int key, struct fuse_args *) {
@@ -75,19 +101,19 @@ int handle_option(void *data, const char *arg, int key, struct fuse_args *) {
             }
             return 0;
         }
-        case KEY_CACHE: {
-            char *end;
-            unsigned long long n = strtoull(value_of(arg), &end, 10);
-            unsigned shift = 0;
-            if (*end == 'K' || *end == 'k') shift = 10;
-            if (*end == 'M' || *end == 'm') shift = 20;
-            if (*end == 'G' || *end == 'g') shift = 30;
-            if (shift) end++;
-            if (*end || end == value_of(arg) || n > (~0ull >> shift)) {
+        case KEY_CACHE:
+            if (!parse_size(value_of(arg), &c.cache_bytes)) {
                 st->error = std::string("cache must be a byte count (K, M, G suffixes): ") + arg;
                 return -1;
             }
-            c.cache_bytes = n << shift;
+            return 0;
+        case KEY_ANSWER_MEMORY:
+        case KEY_USER_ANSWER_MEMORY: {
+            uint64_t &limit = key == KEY_ANSWER_MEMORY ? c.answer_memory : c.user_answer_memory;
+            if (!parse_size(value_of(arg), &limit) || limit == 0) {
+                st->error = std::string(arg) + ": a positive byte count (K, M, G suffixes)";
+                return -1;
+            }
             return 0;
         }
         case KEY_DROP:
@@ -151,7 +177,10 @@ void print_usage(const char *prog) {
         "    -o timeout=SECONDS   entry/attribute cache time of ordinary names (1)\n"
         "    -o max_answer=BYTES  largest range answer of a query name (67108864)\n"
         "    -o cache=BYTES       block cache per open data file, K/M/G suffixes (0);\n"
-        "                         used by formats that can prove a block current (LMDB)\n\n",
+        "                         used by formats that can prove a block current (LMDB)\n"
+        "    -o answer_memory=BYTES       memory for query answers held by the daemon\n"
+        "                                 (512M); past it: ENOBUFS\n"
+        "    -o user_answer_memory=BYTES  the same per uid (128M); past it: EDQUOT\n\n",
         prog);
     fuse_cmdline_help();
     fuse_lowlevel_help();

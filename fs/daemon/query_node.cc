@@ -32,6 +32,7 @@
 #include "content_lock.h"
 #include "datafile_cache.h"
 #include "file_errors.h"
+#include "guarded.h"
 #include "inode_table.h"
 #include "log.h"
 #include "query_path.h"
@@ -55,13 +56,21 @@ struct QueryNode : Node {
     // `cat` (open, then fstat) and `stat` then run the query once.
     std::mutex answer_mutex;
     std::weak_ptr<chase::DataFile> answered_from;
-    std::shared_ptr<const std::string> answer;
+    std::shared_ptr<const struct ChargedAnswer> answer;
     struct stat answer_attr = {};
+};
+
+// An answer's bytes and their charge against the budget of the uid whose
+// request built it (answer_budget.h), released with the last holder.
+struct ChargedAnswer {
+    explicit ChargedAnswer(uid_t uid) : charge(uid) {}
+    std::string bytes;
+    AnswerCharge charge;
 };
 
 namespace {
 
-using Answer = std::shared_ptr<const std::string>;
+using Answer = std::shared_ptr<const ChargedAnswer>;
 
 // What the open file holds: the answer and the attributes it had.
 struct OpenAnswer {
@@ -199,29 +208,32 @@ void resume_loop() {
         bool room = query_node_count() <= high_water() / 2 || r.stop;
         auto now = std::chrono::steady_clock::now();
         std::vector<Deferred> run;
-        while (!r.queue.empty() && (room || r.queue.front().deadline <= now)) {
-            run.push_back(std::move(r.queue.front()));
-            r.queue.pop_front();
-        }
+        guarded_step("query resumer", [&] {
+            while (!r.queue.empty() && (room || r.queue.front().deadline <= now)) {
+                run.push_back(std::move(r.queue.front()));
+                r.queue.pop_front();
+            }
+        });
         if (run.empty()) {
             r.wake.wait_for(lock, std::chrono::milliseconds(1));
             continue;
         }
         lock.unlock();
-        for (Deferred &d : run) d.run();
+        for (Deferred &d : run) d.run();  // each one guarded (deferred())
         lock.lock();
     }
 }
 
 // True if the table is full and run was queued for the resumer (the caller
 // returns without replying; run replies later).
-bool deferred(std::function<void()> run) {
+bool deferred(const char *op, fuse_req_t req, std::function<void()> run) {
     if (query_node_count() < high_water()) return false;
     Resumer &r = resumer();
     std::lock_guard<std::mutex> g(r.mutex);
     if (r.stop) return false;
     if (!r.thread.joinable()) r.thread = std::thread(resume_loop);
-    r.queue.push_back({std::move(run), std::chrono::steady_clock::now() + kMaxDefer});
+    auto safe = [op, req, run = std::move(run)] { guarded(op, req, true, run); };
+    r.queue.push_back({std::move(safe), std::chrono::steady_clock::now() + kMaxDefer});
     g_deferred++;
     r.wake.notify_one();
     return true;
@@ -252,11 +264,11 @@ chase::Status run_node_query(fuse_req_t req, QueryNode &q, OpenAnswer *out) {
             return {};
         }
     }
-    std::string answer;
-    s = run_query(*file, q.query, fs().config.max_answer, &answer);
+    auto answer = std::make_shared<ChargedAnswer>(fuse_req_ctx(req)->uid);
+    s = run_query(*file, q.query, fs().config.max_answer, &answer->bytes, &answer->charge);
     if (!s.ok()) return failure(st, s);
-    out->attr = answer_attr(st, answer.size(), q.ino);
-    out->bytes = std::make_shared<const std::string>(std::move(answer));
+    out->attr = answer_attr(st, answer->bytes.size(), q.ino);
+    out->bytes = std::move(answer);
     std::lock_guard<std::mutex> g(q.answer_mutex);
     q.answered_from = file;
     q.answer = out->bytes;
@@ -285,6 +297,21 @@ void reply_node(fuse_req_t req, Inode &dir, const char *name, DataFileAt &f, Que
         // Size unknown until the query runs: getattr, which the kernel sends
         // for stat since these attributes expire at once, has it.
         e.attr = answer_attr(f.st, 0, node->ino);
+    }
+    // A point query runs now, so that an absent key is absent to every
+    // call (stat, open, and open with O_CREAT|O_EXCL, which the kernel
+    // would answer EEXIST for a name that looked up positive); getattr and
+    // open then take the answer kept on the node.  Ranges and aggregates
+    // always exist and wait for getattr/open, which run in parallel.
+    if (node->query.kind == QueryKind::get) {
+        OpenAnswer a;
+        chase::Status st = run_node_query(req, *node, &a);
+        if (!st.ok()) {
+            query_forget(node, 1);
+            fuse_reply_err(req, st.err ? st.err : EIO);
+            return;
+        }
+        e.attr = a.attr;
     }
     e.ino = nodeid_of(node);
     if (fuse_reply_entry(req, &e) != 0) {
@@ -322,6 +349,14 @@ bool query_lookup(fuse_req_t req, Inode &dir, const char *name) {
     return true;
 }
 
+bool names_a_query(Inode &dir, const char *name) {
+    if (!strchr(name, '@')) return false;
+    DataFileAt f;
+    if (!find_data_file(dir, name, &f)) return false;
+    std::shared_ptr<chase::DataFile> file;
+    return datafile_for(f.fd, version_of(f.st), &file).err != EMEDIUMTYPE;
+}
+
 QueryNode *as_query(Node *n) {
     return static_cast<QueryNode *>(n);
 }
@@ -334,7 +369,7 @@ void query_getattr(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
         return;
     }
     // q stays alive meanwhile: the kernel holds the name for this request.
-    if (deferred([req, &q] { getattr_now(req, q); })) return;
+    if (deferred("getattr", req, [req, &q] { getattr_now(req, q); })) return;
     getattr_now(req, q);
 }
 
@@ -355,7 +390,7 @@ void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
         fuse_reply_err(req, EROFS);  // answers are read-only
         return;
     }
-    if (deferred([req, &q, copy = *fi]() mutable { open_now(req, q, &copy); })) return;
+    if (deferred("open", req, [req, &q, copy = *fi]() mutable { open_now(req, q, &copy); })) return;
     open_now(req, q, fi);
 }
 
@@ -374,7 +409,7 @@ void open_now(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
 }
 
 void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi) {
-    const std::string &bytes = *reinterpret_cast<OpenAnswer *>(fi->fh)->bytes;
+    const std::string &bytes = reinterpret_cast<OpenAnswer *>(fi->fh)->bytes->bytes;
     if (off < 0 || static_cast<size_t>(off) >= bytes.size()) {
         fuse_reply_buf(req, nullptr, 0);
         return;

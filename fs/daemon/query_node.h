@@ -23,6 +23,13 @@ struct QueryNode;
 // to req (entry or error).
 bool query_lookup(fuse_req_t req, Inode &parent, const char *name);
 
+// Whether `name` under `parent` is in the query namespace of a data file
+// (an '@' after the name of one).  Such names are read-only: creating,
+// linking or renaming onto one is EROFS, or a real file would shadow the
+// query for good (and an absent key, which lookup answers ENOENT, would
+// let O_CREAT make one).
+bool names_a_query(Inode &parent, const char *name);
+
 QueryNode *as_query(Node *n);
 void query_getattr(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi);
 void query_open(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi);

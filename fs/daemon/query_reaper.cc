@@ -22,6 +22,7 @@
 #include <mutex>
 #include <thread>
 
+#include "guarded.h"
 #include "query_node.h"
 
 namespace chasefs {
@@ -101,15 +102,17 @@ void reap_loop() {
             continue;
         }
         std::vector<Due> batch;
-        auto now = Clock::now();
-        while (!r.due.empty() && batch.size() < kBatch && now - r.due.front().at >= kDelay) {
-            batch.push_back(std::move(r.due.front()));
-            r.due.pop_front();
-        }
-        struct fuse_session *se = r.se;
-        lock.unlock();
-        reap(se, batch);
-        lock.lock();
+        guarded_step("query reaper", [&] {
+            auto now = Clock::now();
+            while (!r.due.empty() && batch.size() < kBatch && now - r.due.front().at >= kDelay) {
+                batch.push_back(std::move(r.due.front()));
+                r.due.pop_front();
+            }
+            struct fuse_session *se = r.se;
+            lock.unlock();
+            reap(se, batch);
+        });
+        if (!lock.owns_lock()) lock.lock();
     }
 }
 
@@ -143,7 +146,12 @@ void query_reaper_enqueue(fuse_ino_t parent, const std::string &name) {
             r.due.pop_front();
             g_dropped++;
         }
-        r.due.push_back(Due{parent, name, Clock::now()});
+        try {  // runs after the reply: must not throw (guarded.h)
+            r.due.push_back(Due{parent, name, Clock::now()});
+        } catch (const std::bad_alloc &) {
+            g_dropped++;  // the name goes when the kernel trims its cache
+            return;
+        }
     }
     r.wake.notify_one();
 }

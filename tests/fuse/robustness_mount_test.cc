@@ -245,7 +245,7 @@ TEST_F(RobustnessTest, QueryNamesDoNotPileUp) {
     // guard of 10 s, not a performance limit).
     std::string counters;
     for (int i = 0; i < 1000; i++) {
-        char buf[256] = {};
+        char buf[4096] = {};
         ssize_t n = getxattr(mnt().c_str(), "user.chase.daemon", buf, sizeof buf);
         ASSERT_GT(n, 0);
         counters.assign(buf, n);
@@ -268,7 +268,7 @@ class BoundedQueryTable : public RobustnessTest {
 };
 
 uint64_t daemon_counter(const std::string &mnt, const std::string &name) {
-    char buf[1024] = {};
+    char buf[4096] = {};
     ssize_t n = getxattr(mnt.c_str(), "user.chase.daemon", buf, sizeof buf - 1);
     if (n <= 0) return ~0ull;
     std::string text(buf, size_t(n));
