@@ -12,6 +12,7 @@
 #include "content_lock.h"
 #include "datafile_cache.h"
 #include "file_errors.h"
+#include "ioctl_args.h"
 #include "ops.h"
 #include "query_runner.h"
 
@@ -34,21 +35,12 @@ OpenDataFile data_file_of(Inode &inode, int fh) {
     return d;
 }
 
-template <typename T>
-bool valid_struct(const void *in, size_t in_size, size_t out_size) {
-    if (in_size != sizeof(T) || out_size != sizeof(T)) return false;
-    return static_cast<const T *>(in)->size == sizeof(T);
-}
-
-bool keys_fit(uint32_t a, uint32_t b) {
-    return a <= CHASE_IOC_DATA_MAX && b <= CHASE_IOC_DATA_MAX - a;
-}
-
 chase::Status ioc_get(chase::Session &s, const chase::DataFile &f, chase_ioc_get *g) {
-    if (!keys_fit(g->key_len, 0))
-        return chase::Status::error(EINVAL, "key_len is larger than CHASE_IOC_DATA_MAX");
+    std::string key;
+    chase::Status st = decode_get(*g, &key);
+    if (!st.ok()) return st;
     std::string value;
-    chase::Status st = s.get(f, std::string_view(g->data, g->key_len), &value);
+    st = s.get(f, key, &value);
     if (!st.ok()) return st;
     size_t n = std::min(value.size(), size_t{CHASE_IOC_DATA_MAX});
     memcpy(g->data, value.data(), n);
@@ -58,57 +50,21 @@ chase::Status ioc_get(chase::Session &s, const chase::DataFile &f, chase_ioc_get
 }
 
 chase::Status ioc_range(chase::Session &s, const chase::DataFile &f, chase_ioc_range *r) {
-    if (!keys_fit(r->lo_len, r->hi_len))
-        return chase::Status::error(EINVAL, "lo_len + hi_len is larger than CHASE_IOC_DATA_MAX");
-    std::string lo(r->data, r->lo_len), hi(r->data + r->lo_len, r->hi_len);
-    bool exclusive = r->flags & CHASE_IOC_LO_EXCLUSIVE;
-    // Records of at least 8 bytes each: never more than this many fit.
-    size_t fit = CHASE_IOC_DATA_MAX / 8;
-    size_t want = r->max_records ? std::min<size_t>(r->max_records, fit) : fit;
-    std::vector<chase::Record> records;
-    chase::Status st = s.range(f, lo, hi, want + 1 + (exclusive ? 1 : 0), &records);
+    IocRange req;
+    chase::Status st = decode_range(*r, &req);
     if (!st.ok()) return st;
-    size_t first = (exclusive && !records.empty() && records[0].key == lo) ? 1 : 0;
-    uint32_t pos = 0, count = 0;
-    bool more = false;
-    for (size_t i = first; i < records.size(); i++) {
-        const chase::Record &rec = records[i];
-        size_t need = 8 + rec.key.size() + rec.value.size();
-        if (count == want || pos + need > CHASE_IOC_DATA_MAX) {
-            more = true;
-            break;
-        }
-        uint32_t kl = static_cast<uint32_t>(rec.key.size());
-        uint32_t vl = static_cast<uint32_t>(rec.value.size());
-        memcpy(r->data + pos, &kl, 4);
-        memcpy(r->data + pos + 4, &vl, 4);
-        memcpy(r->data + pos + 8, rec.key.data(), kl);
-        memcpy(r->data + pos + 8 + kl, rec.value.data(), vl);
-        pos += static_cast<uint32_t>(need);
-        count++;
-    }
-    if (count == 0 && more)
-        return chase::Status::error(E2BIG, "a record is larger than CHASE_IOC_DATA_MAX");
-    // A caller limit reached exactly is not "more": only space is.
-    if (r->max_records && count == r->max_records) more = false;
-    r->count = count;
-    r->out_len = pos;
-    r->flags = more ? CHASE_IOC_MORE : 0;
-    return {};
+    std::vector<chase::Record> records;
+    st = s.range(f, req.lo, req.hi, req.fetch, &records);
+    if (!st.ok()) return st;
+    return pack_range(req, records, r);
 }
 
 chase::Status ioc_agg(chase::Session &s, const chase::DataFile &f, chase_ioc_agg *a) {
-    if (!keys_fit(a->lo_len, a->hi_len))
-        return chase::Status::error(EINVAL, "lo_len + hi_len is larger than CHASE_IOC_DATA_MAX");
-    if (a->filter > CHASE_FILTER_GT)
-        return chase::Status::error(EINVAL, "unknown filter " + std::to_string(a->filter));
-    chase::AggSpec spec;
-    spec.op = static_cast<chase::FilterOp>(a->filter);  // same order as FilterOp
-    spec.arg = a->filter_arg;
-    spec.want_sum = a->want_sum != 0;
+    IocAgg req;
+    chase::Status st = decode_agg(*a, &req);
+    if (!st.ok()) return st;
     chase::AggResult res;
-    std::string lo(a->data, a->lo_len), hi(a->data + a->lo_len, a->hi_len);
-    chase::Status st = s.aggregate(f, lo, hi, spec, &res);
+    st = s.aggregate(f, req.lo, req.hi, req.spec, &res);
     if (!st.ok()) return st;
     a->count = res.count;
     a->sum = res.sum;
@@ -118,8 +74,9 @@ chase::Status ioc_agg(chase::Session &s, const chase::DataFile &f, chase_ioc_agg
 }
 
 chase::Status ioc_trace(chase::Session &s, const chase::DataFile &f, chase_ioc_trace *t) {
-    if (t->key_len > CHASE_IOC_TRACE_KEY_MAX)
-        return chase::Status::error(EINVAL, "key_len is larger than CHASE_IOC_TRACE_KEY_MAX");
+    std::string key;
+    chase::Status decoded = decode_trace(*t, &key);
+    if (!decoded.ok()) return decoded;
     uint32_t n = 0;
     bool truncated = false;
     // The session is this thread's own, so the tracer sees only this lookup.
@@ -137,7 +94,7 @@ chase::Status ioc_trace(chase::Session &s, const chase::DataFile &f, chase_ioc_t
         out.t_ns = h.t_ns;
     });
     std::string value;
-    chase::Status st = s.get(f, std::string_view(t->key, t->key_len), &value);
+    chase::Status st = s.get(f, key, &value);
     s.set_tracer(nullptr);
     t->nhops = n;
     t->status = st.ok() ? 0 : -st.err;
@@ -175,9 +132,7 @@ void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
               struct fuse_file_info *fi, unsigned flags, const void *in_buf, size_t in_bufsz,
               size_t out_bufsz) {
     Inode *inode = inode_of(ino);
-    bool ours = cmd == CHASE_IOC_GET || cmd == CHASE_IOC_RANGE || cmd == CHASE_IOC_AGG ||
-                cmd == CHASE_IOC_TRACE;
-    if (!inode || inode->type != S_IFREG || !ours || (flags & FUSE_IOCTL_COMPAT)) {
+    if (!inode || inode->type != S_IFREG || !is_chase_ioctl(cmd) || (flags & FUSE_IOCTL_COMPAT)) {
         fuse_reply_err(req, ENOTTY);
         return;
     }
@@ -191,12 +146,7 @@ void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
         fuse_reply_err(req, d.status.err);
         return;
     }
-    bool ok =
-        (cmd == CHASE_IOC_GET && valid_struct<chase_ioc_get>(in_buf, in_bufsz, out_bufsz)) ||
-        (cmd == CHASE_IOC_RANGE && valid_struct<chase_ioc_range>(in_buf, in_bufsz, out_bufsz)) ||
-        (cmd == CHASE_IOC_AGG && valid_struct<chase_ioc_agg>(in_buf, in_bufsz, out_bufsz)) ||
-        (cmd == CHASE_IOC_TRACE && valid_struct<chase_ioc_trace>(in_buf, in_bufsz, out_bufsz));
-    if (!ok) {
+    if (!ioctl_struct_fits(cmd, in_buf, in_bufsz, out_bufsz)) {
         record_file_error(d.st.st_dev, d.st.st_ino,
                           "EINVAL: ioctl struct size field does not match this chasefs");
         fuse_reply_err(req, EINVAL);
