@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "btf_check.h"
 #include "object_file.h"
 
 namespace chase {
@@ -228,6 +229,16 @@ Status check_elf_shape(const std::vector<uint8_t> &elf) {
         if (header(i).sh_name >= names.sh_size)
             return Status::error(
                 ENOEXEC, "ELF section " + std::to_string(i) + " has a name outside the name table");
+    // libbpf walks the type graph of .BTF without checking it (btf_check.h).
+    for (unsigned i = 1; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh = header(i);
+        const char *name =
+            reinterpret_cast<const char *>(elf.data() + names.sh_offset + sh.sh_name);
+        if (strcmp(name, ".BTF") != 0) continue;
+        if (sh.sh_type == SHT_NOBITS) return Status::error(ENOEXEC, ".BTF section holds no data");
+        Status st = check_btf_shape(elf.data() + sh.sh_offset, sh.sh_size);
+        if (!st.ok()) return st;
+    }
     return {};
 }
 

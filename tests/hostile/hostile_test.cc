@@ -2,6 +2,7 @@
 // runs, with the reason; objects that load but misbehave end their chains
 // with the documented errors; a well-behaved one answers like the built-in.
 #include <fstream>
+#include <iterator>
 
 #include "engine_fixture.h"
 
@@ -65,6 +66,81 @@ TEST(Hostile, NotAnObjectAtAll) {
     Status st = verify_object(junk, &log);
     EXPECT_EQ(st.err, ENOEXEC) << st.to_string();
 }
+
+// good_get.o with one BTF type record changed: the first record of kind
+// `kind` gets `type` as its type field (-1: its own id, a cycle).  Walks the
+// ELF and BTF layouts itself, sharing nothing with the loader's check.
+std::string with_btf_type(uint32_t kind, int64_t type) {
+    std::ifstream in(obj("good_get"), std::ios::binary);
+    std::string b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto u16 = [&](size_t at) { return uint32_t(uint8_t(b[at]) | uint8_t(b[at + 1]) << 8); };
+    auto u32 = [&](size_t at) { return u16(at) | u16(at + 2) << 16; };
+    auto u64 = [&](size_t at) { return uint64_t(u32(at)) | uint64_t(u32(at + 4)) << 32; };
+    uint64_t shoff = u64(0x28);
+    uint32_t shnum = u16(0x3c), shstrndx = u16(0x3e);
+    uint64_t names = u64(shoff + 64 * shstrndx + 0x18);
+    for (uint32_t i = 1; i < shnum; i++) {
+        size_t sh = shoff + 64 * i;
+        if (b.compare(names + u32(sh), 5, std::string(".BTF\0", 5)) != 0) continue;
+        size_t btf = u64(sh + 0x18);
+        size_t types = btf + u32(btf + 4) + u32(btf + 8), end = types + u32(btf + 12);
+        uint32_t id = 1;
+        for (size_t at = types; at < end; id++) {
+            uint32_t info = u32(at + 4), k = (info >> 24) & 0x1f, vlen = info & 0xffff;
+            if (k == kind) {
+                uint32_t v = uint32_t(type < 0 ? id : type);
+                for (int j = 0; j < 4; j++) b[at + 8 + j] = char(v >> (8 * j));
+                std::string path = temp_dir() + "/btf-" + std::to_string(kind) + ".o";
+                std::ofstream(path, std::ios::binary) << b;
+                return path;
+            }
+            // Bytes after the 12-byte record, by kind (linux/btf.h).
+            static const uint32_t fixed[20] = {0, 4, 0, 12, 0, 0, 0, 0, 0, 0,
+                                               0, 0, 0, 0,  4, 0, 0, 4, 0, 0};
+            static const uint32_t per[20] = {0, 0, 0, 0, 12, 12, 8, 0, 0, 0,
+                                             0, 0, 0, 8, 0,  12, 0, 0, 0, 12};
+            at += 12 + fixed[k] + per[k] * vlen;
+        }
+    }
+    ADD_FAILURE() << "good_get.o has no BTF type of kind " << kind;
+    return "";
+}
+
+struct BadBtf {
+    const char *name;
+    uint32_t kind;
+    int64_t type;
+    const char *says;
+};
+
+class MalformedBtf : public testing::TestWithParam<BadBtf> {};
+
+// Found by tests/fuzz/fuzz_bpf_object: libbpf 1.1 dereferenced a null type
+// when a variable named a type id that does not exist.  Such objects, and
+// the other breaks of the type graph libbpf does not check, are refused
+// before libbpf sees them (no privilege needed: nothing is loaded).
+TEST_P(MalformedBtf, IsRefusedBeforeLibbpf) {
+    const BadBtf &b = GetParam();
+    std::string path = with_btf_type(b.kind, b.type);
+    ASSERT_FALSE(path.empty());
+    std::string log;
+    Status st = verify_object(path, &log);
+    EXPECT_EQ(st.err, ENOEXEC) << st.to_string();
+    EXPECT_NE(st.msg.find(b.says), std::string::npos) << st.msg;
+    std::shared_ptr<DataFile> f;
+    OpenOptions o;
+    o.function = path;
+    st = DataFile::open(generated_tree(2, 1), o, &f);
+    EXPECT_EQ(st.err, ENOEXEC) << st.to_string();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, MalformedBtf,
+    testing::Values(BadBtf{"var_of_missing_type", 14, 0x2200, "does not exist"},
+                    BadBtf{"pointer_to_missing_type", 2, 0x7fffffff, "does not exist"},
+                    BadBtf{"function_without_prototype", 12, 0, "without a prototype"},
+                    BadBtf{"typedef_of_itself", 8, -1, "cycle"}),
+    [](const testing::TestParamInfo<BadBtf> &p) { return std::string(p.param.name); });
 
 struct Misbehaviour {
     const char *object;
