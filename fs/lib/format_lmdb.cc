@@ -112,6 +112,13 @@ struct Meta {
     uint32_t psize = 0;
 };
 
+// The file offset of page pgno, or -1 (which pread refuses) for a page
+// number from a corrupt file that no file can reach: the product would
+// overflow off_t.
+off_t page_offset(uint64_t pgno) {
+    return pgno > uint64_t(INT64_MAX) / LMDB_PAGE_SIZE ? -1 : off_t(pgno * LMDB_PAGE_SIZE);
+}
+
 Status parse_meta(const uint8_t *b, unsigned slot, Meta *m) {
     if (load<uint32_t>(b + LMDB_META_MAGIC) != LMDB_MAGIC)
         return Status::error(EUCLEAN, "LMDB meta page " + std::to_string(slot) +
@@ -192,7 +199,9 @@ class LmdbFormat final : public Format {
         s->klen = uint16_t(key.size());
         memcpy(s->key, key.data(), key.size());
         s->dblen = uint16_t(db.size());
-        memcpy(s->dbname, db.data(), db.size());
+        // An empty view may have no data pointer, and memcpy from nullptr is
+        // undefined even for 0 bytes (UBSan, tests/fuzz).
+        if (!db.empty()) memcpy(s->dbname, db.data(), db.size());
         give_snapshot(&s->w);
         c->cache_tag = snapshot_tag(s->w);
         c->file_size = size_;
@@ -347,7 +356,7 @@ class LmdbFormat final : public Format {
         descend_cached(&w, name, true);
         if (w.skip_levels + 1u != w.depth) return false;  // could not reach the leaf
         uint8_t p[LMDB_PAGE_SIZE];
-        if (pread(fd_, p, sizeof p, off_t(w.root) * LMDB_PAGE_SIZE) != ssize_t(sizeof p) ||
+        if (pread(fd_, p, sizeof p, page_offset(w.root)) != ssize_t(sizeof p) ||
             load<uint64_t>(p + LMDB_PG_PGNO) != w.root ||
             !(load<uint16_t>(p + LMDB_PG_FLAGS) & LMDB_P_LEAF))
             return false;
@@ -484,8 +493,7 @@ class LmdbFormat final : public Format {
             if (it != cache_.end()) return it->second;
         }
         auto page = std::make_shared<Page>();
-        if (pread(fd_, page->data(), LMDB_PAGE_SIZE, off_t(pg) * LMDB_PAGE_SIZE) !=
-            ssize_t(LMDB_PAGE_SIZE))
+        if (pread(fd_, page->data(), LMDB_PAGE_SIZE, page_offset(pg)) != ssize_t(LMDB_PAGE_SIZE))
             return nullptr;
         std::lock_guard<std::mutex> g(cache_mu_);
         if (cache_txnid_ == txnid && cache_.size() < kCachePages) cache_.emplace(pg, page);
@@ -524,7 +532,7 @@ class LmdbFormat final : public Format {
     // The value of an F_BIGDATA node: one pread of the run, header included.
     Status read_overflow(const lmdb_get_scratch &s, std::string *value) const {
         std::string run(LMDB_PAGEHDRSZ + size_t(s.vlen), '\0');
-        off_t at = off_t(s.vpage) * LMDB_PAGE_SIZE;
+        off_t at = page_offset(s.vpage);
         ssize_t n = pread(fd_, run.data(), run.size(), at);
         if (n < 0) return Status::error(errno, "reading an LMDB overflow value failed");
         if (size_t(n) != run.size())
@@ -610,7 +618,7 @@ void collect_names(int fd, uint64_t pgno, unsigned depth, unsigned *budget,
     uint8_t p[LMDB_PAGE_SIZE];
     if (depth > LMDB_MAX_DEPTH || *budget == 0) return;
     --*budget;
-    if (pread(fd, p, sizeof p, off_t(pgno) * LMDB_PAGE_SIZE) != ssize_t(sizeof p)) return;
+    if (pread(fd, p, sizeof p, page_offset(pgno)) != ssize_t(sizeof p)) return;
     if (load<uint64_t>(p + LMDB_PG_PGNO) != pgno) return;
     uint16_t flags = load<uint16_t>(p + LMDB_PG_FLAGS), lower = load<uint16_t>(p + LMDB_PG_LOWER);
     if (lower < LMDB_PG_PTRS || lower > sizeof p) return;

@@ -411,6 +411,42 @@ TEST_P(LmdbFormat, CorruptPagesGiveErrorsNotWrongAnswers) {
     }
 }
 
+// Found by tests/fuzz/fuzz_lmdb: a root page number no file can reach made
+// the adapter's own reads (the named-database walk at open, the name probe
+// of NAME/KEY) compute page * 4096 in off_t, which overflowed (undefined
+// behaviour, reported by UBSan).  Such a file must give errors with reasons.
+TEST_P(LmdbFormat, PageNumbersBeyondAnyFileGiveErrors) {
+    // 0 branch pages: the names are walked at open; 1000: too many for
+    // that, so NAME/KEY probes the root page instead.
+    for (uint64_t branch_pages : {0, 1000}) {
+        SCOPED_TRACE(branch_pages);
+        std::string path = lmdb_file("huge-root", {{"k", "v"}, {"users", "not a database"}});
+        int fd = open(path.c_str(), O_WRONLY);
+        ASSERT_GE(fd, 0);
+        const off_t main_db = 40 + 48;  // LMDB_META_DBS + LMDB_MAIN_DBI * LMDB_DB_SIZE
+        uint64_t root = 0x3030303030303030;
+        for (off_t meta : {off_t(0), off_t(4096)}) {
+            ASSERT_EQ(pwrite(fd, &root, 8, meta + main_db + 40), 8);  // LMDB_DB_ROOT
+            ASSERT_EQ(pwrite(fd, &branch_pages, 8, meta + main_db + 8), 8);
+        }
+        close(fd);
+        std::shared_ptr<chase::DataFile> f;
+        chase::Status st = chase::DataFile::open(path, {}, &f);
+        ASSERT_TRUE(st.ok()) << st.to_string();  // the meta pages themselves are sound
+        auto s = make_session(GetParam());
+        for (const char *key : {"k", "users/k"}) {
+            std::string v;
+            st = s->get(*f, key, &v);
+            EXPECT_FALSE(st.ok()) << key << ": " << v;
+            EXPECT_FALSE(st.msg.empty()) << key;
+        }
+        std::vector<chase::Record> recs;
+        st = s->range(*f, "", "", 0, &recs);
+        EXPECT_FALSE(st.ok());
+        EXPECT_FALSE(st.msg.empty());
+    }
+}
+
 // A writer commits while lookups run.  Every value written is "<key>:<n>"
 // for a commit number n, so an answer is either one that some commit
 // stored for that key, not older than the last commit that returned
