@@ -5,7 +5,9 @@
 #include <sys/fsuid.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "inode_table.h"
 #include "ops.h"
@@ -59,7 +61,15 @@ void reply_entry_or_err(fuse_req_t req, Inode &parent, const char *name, int err
     if (fuse_reply_entry(req, &e) != 0) inode_forget(inode_of(e.ino), 1);
 }
 
+// A failpoint for the tests of guarded(): CHASEFS_TEST_THROW_ON=NAME makes
+// a lookup of NAME fail as an allocation would (hostile_user_mount_test.cc).
+static void maybe_throw_for_test(const char *name) {
+    static const char *on = getenv("CHASEFS_TEST_THROW_ON");
+    if (on && strcmp(on, name) == 0) throw std::bad_alloc();
+}
+
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name) {
+    maybe_throw_for_test(name);
     Inode *dir = inode_of(parent);
     if (!dir) {
         fuse_reply_err(req, ENOTDIR);
