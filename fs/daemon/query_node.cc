@@ -4,9 +4,11 @@
 //     -> split at an '@' whose prefix is a regular file of dir   (find_data_file)
 //     -> F is a data file, the caller may read it, "42" parses
 //     -> a node for the name; entry and attribute timeouts 0
-//   getattr (stat, test -e)  -> run the query now: ENOENT or the answer's size
-//   open (cat, python)       -> run the query now; the open file keeps that
-//                               answer (a snapshot), fstat on it reports it
+//     -> a point query runs now (ENOENT for an absent key) and its answer
+//        stays on the node; ranges and aggregates wait for getattr/open
+//   getattr (stat, test -e)  -> the answer's size (run now unless kept)
+//   open (cat, python)       -> the answer (run now unless kept); the open
+//                               file keeps it (a snapshot), fstat reports it
 //   read                     -> bytes of the snapshot; direct_io, no page cache
 //   the reaper later asks the kernel to drop the name; forget frees the node
 //

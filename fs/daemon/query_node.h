@@ -1,10 +1,10 @@
 // Query names: "F@KEY", "F@LO..HI", "F@count:LO..HI", ... next to a data
 // file F.  They are never in the source directory and never listed.  A
-// lookup only checks the name (F is a data file, the caller may read it, the
-// query parses); the query runs in getattr and open, which the kernel does
-// not serialise per directory as it does lookups (libfuse 3.14 cannot ask
-// for parallel directory operations).  An absent key therefore answers
-// ENOENT from getattr (stat, test -e) and open (cat).  The kernel is told to
+// lookup checks the name (F is a data file, the caller may read it, the
+// query parses) and runs a point query, so an absent key is ENOENT to every
+// call, O_CREAT included; ranges and aggregates always exist and run in
+// getattr and open, which the kernel does not serialise per directory as it
+// does lookups (libfuse 3.14 cannot ask for parallel directory operations).  The kernel is told to
 // drop each name soon after its use (query_reaper.cc), so query names do not
 // pile up in the kernel's dentry cache or in this table.
 #pragma once
