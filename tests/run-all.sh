@@ -23,6 +23,16 @@ rm -f "$log"
 if [ -z "$total" ]; then total=1; failed=1; echo "run-all: ctest did not finish"; fi
 passed=$((total - failed))
 
+# The fuzz smoke (tests/fuzz): every libFuzzer target for a bounded time on
+# its seed corpus, built with clang into build-fuzz; one pass or fail per
+# target.  CHASE_FUZZ_SECONDS overrides the 20 s each.
+fuzz_log=$(mktemp)
+bash tests/fuzz/run-fuzz.sh build-fuzz "${CHASE_FUZZ_SECONDS:-20}" 2>&1 | tee "$fuzz_log"
+fuzz=$(sed -n 's/^run-fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$fuzz_log" | tail -1)
+rm -f "$fuzz_log"
+if [ -z "$fuzz" ]; then fuzz="0 1"; echo "run-all: the fuzz smoke did not finish"; fi
+passed=$((passed + ${fuzz% *})); failed=$((failed + ${fuzz#* }))
+
 # The kernel tier twice: the patched kernel, and its debug build (KASAN,
 # lockdep), where any report on the console is a failure.
 for variant in "" --debug; do
