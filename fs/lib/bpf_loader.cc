@@ -123,7 +123,7 @@ Status prepare(bpf_object *obj, const Function &fn, const ChaseMaps &maps, bpf_p
 Status load_once(const Function &fn, const ChaseMaps &maps, char *logbuf, size_t logsize,
                  LoadedProgram *out) {
     LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = fn.name.c_str());
-    bpf_object *obj = bpf_object__open_mem(fn.syscall_obj.data(), fn.syscall_obj.size(), &opts);
+    bpf_object *obj = bpf_object__open_mem(fn.syscall_obj->data(), fn.syscall_obj->size(), &opts);
     if (!obj) return Status::error(errno ? errno : EINVAL, "not a loadable BPF object");
     bpf_program *prog;
     Status st = prepare(obj, fn, maps, &prog);
@@ -316,7 +316,7 @@ Status load_syscall_program(const Function &fn, const ChaseMaps &maps, LoadedPro
                             std::string *log) {
     static bool quiet = (libbpf_set_print(quiet_libbpf), true);
     (void)quiet;
-    Status st = check_helpers(fn.syscall_obj);
+    Status st = check_helpers(*fn.syscall_obj);
     if (!st.ok()) {
         st.msg = fn.name + ": " + st.msg;
         return st;
@@ -359,8 +359,9 @@ Status functions_from_object(std::vector<uint8_t> bytes, const std::string &sour
         st.msg = source + ": " + st.msg;
         return st;
     }
+    auto image = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
     LIBBPF_OPTS(bpf_object_open_opts, opts);
-    bpf_object *obj = bpf_object__open_mem(bytes.data(), bytes.size(), &opts);
+    bpf_object *obj = bpf_object__open_mem(image->data(), image->size(), &opts);
     if (!obj) return Status::error(ENOEXEC, source + " is not a BPF object libbpf can open");
     auto set = std::make_shared<FunctionSet>();
     set->source = source;
@@ -369,7 +370,7 @@ Status functions_from_object(std::vector<uint8_t> bytes, const std::string &sour
         if (bpf_program__type(p) != BPF_PROG_TYPE_SYSCALL) continue;
         auto fn = std::make_unique<Function>();
         fn->name = bpf_program__name(p);
-        fn->syscall_obj = bytes;
+        fn->syscall_obj = image;
         set->add(std::move(fn));
     }
     bpf_object__close(obj);

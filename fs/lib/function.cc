@@ -21,7 +21,8 @@ const FunctionSet &builtin_functions() {
             auto fn = std::make_unique<Function>();
             fn->name = b->name;
             fn->native = b->native;
-            fn->syscall_obj.assign(b->syscall_obj, b->syscall_obj + *b->syscall_len);
+            fn->syscall_obj = std::make_shared<const std::vector<uint8_t>>(
+                b->syscall_obj, b->syscall_obj + *b->syscall_len);
             fn->kernel_obj.assign(b->kernel_obj, b->kernel_obj + *b->kernel_len);
             fn->trusted = true;
             s->add(std::move(fn));

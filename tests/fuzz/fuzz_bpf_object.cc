@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (st.ok()) {
         if (!set || set->all().empty()) finding("an empty function set");
         for (const auto &fn : set->all())
-            if (fn->syscall_obj != bytes || fn->native)
+            if (!fn->syscall_obj || *fn->syscall_obj != bytes || fn->native)
                 finding("a function that is not the object's");
     }
 
