@@ -376,6 +376,12 @@ Status functions_from_object(std::vector<uint8_t> bytes, const std::string &sour
     bpf_object__close(obj);
     if (set->all().empty())
         return Status::error(EINVAL, source + " holds no SEC(\"syscall\") storage function");
+    // Each function is verified (twice) when the object is attached: a cap
+    // keeps one attach from holding a daemon worker for long.
+    if (set->all().size() > kMaxFunctionsPerObject)
+        return Status::error(E2BIG, source + " holds " + std::to_string(set->all().size()) +
+                                        " storage functions; an object may hold at most " +
+                                        std::to_string(kMaxFunctionsPerObject));
     *out = std::move(set);
     return {};
 }

@@ -54,6 +54,8 @@ Status load_syscall_program(const Function &fn, const ChaseMaps &maps, LoadedPro
                             std::string *log);
 void unload_program(LoadedProgram *p);
 
+inline constexpr size_t kMaxFunctionsPerObject = 32;
+
 // A FunctionSet with one function per SEC("syscall") program of the object
 // image; `source` names it in messages and in FunctionSet::source.
 Status functions_from_object(std::vector<uint8_t> bytes, const std::string &source,
