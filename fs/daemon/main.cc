@@ -82,6 +82,17 @@ int run_loop(struct fuse_session *se, const struct fuse_cmdline_opts &o) {
 int main(int argc, char *argv[]) {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
     CommandLine cl;
+    // Freed on every return, the early ones (a bad command line, --help, a
+    // mount that fails) included, so that LeakSanitizer reports real leaks
+    // only.
+    struct ArgsOwner {
+        struct fuse_args *args;
+        CommandLine *cl;
+        ~ArgsOwner() {
+            free(cl->fuse.mountpoint);
+            fuse_opt_free_args(args);
+        }
+    } args_owner{&args, &cl};
     std::string error;
     if (!parse_command_line(&args, &cl, &error)) {
         fprintf(stderr, "chasefs: %s\n", error.c_str());
@@ -136,7 +147,5 @@ int main(int argc, char *argv[]) {
         rc == SIGHUP)
         rc = 0;
     if (rc) log_msg(LOG_ERR, "session loop ended with %d", rc);
-    free(cl.fuse.mountpoint);
-    fuse_opt_free_args(&args);
     return rc ? 1 : 0;
 }
