@@ -411,7 +411,13 @@ void open_now(fuse_req_t req, QueryNode &q, struct fuse_file_info *fi) {
 }
 
 void query_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi) {
-    const std::string &bytes = reinterpret_cast<OpenAnswer *>(fi->fh)->bytes->bytes;
+    // Held until the reply is sent: the reader gets the bytes inside
+    // fuse_reply_buf's writev and may close at once; the release and the
+    // name's forget then free the open answer and the node before writev has
+    // returned (the sanitized daemon checks the buffer after the call and
+    // reported exactly that).
+    Answer answer = reinterpret_cast<OpenAnswer *>(fi->fh)->bytes;
+    const std::string &bytes = answer->bytes;
     if (off < 0 || static_cast<size_t>(off) >= bytes.size()) {
         fuse_reply_buf(req, nullptr, 0);
         return;
