@@ -4,7 +4,8 @@
 // superblock's crc32 so that mutated superblock fields reach the geometry
 // checks instead of all stopping at the checksum.  It runs point lookups
 // (fixed keys and one cut from the input), a batch, two ranges (one longer
-// than a chain's 32 records, so it resumes) and two aggregates.
+// than a chain's 32 records, so it resumes) and two aggregates (a sum over
+// a short range, a count of the whole tree).
 // A finding: any crash, sanitizer report or hang, an error without a
 // sentence, a value longer than its 64-byte slot or holding a NUL, a range longer
 // than its limit or with a key above its upper bound.
@@ -77,8 +78,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     range(s, *f, 0, UINT64_MAX, how.alt ? 70 : 3);
 
     chase::AggResult a;
-    check(s.aggregate(*f, "", "", {chase::FilterOp::ge, mine % 1000, true}, &a), "aggregate");
+    // Values are read only over a short range: a whole-tree sum over a
+    // grown corpus's inputs took most of the run (700 execs/s instead of
+    // 1900).  The whole tree is still counted, which takes every leaf and
+    // resumes across chains.
+    uint64_t lo = mine % 1000;
+    check(s.aggregate(*f, std::to_string(lo), std::to_string(lo + 300),
+                      {chase::FilterOp::ge, mine % 7, true}, &a),
+          "aggregate");
     if (a.numeric > a.count) finding("aggregate: more numeric values than records");
-    check(s.aggregate(*f, std::to_string(mine), "", {}, &a), "aggregate");
+    check(s.aggregate(*f, "", "", {}, &a), "aggregate");
     return 0;
 }
