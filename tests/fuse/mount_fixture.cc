@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -49,7 +51,112 @@ bool is_mounted(const std::string &mnt) {
     return false;
 }
 
+// In the sanitized build (tests/sanitize) the daemon writes its sanitizer
+// reports to files named by CHASE_SANITIZER_REPORTS; one fails the test
+// that ran this daemon.  Marked as reported so the test program's final
+// check does not count it twice.
+void fail_on_sanitizer_report(pid_t pid) {
+    const char *prefix = getenv("CHASE_SANITIZER_REPORTS");
+    if (!prefix || !*prefix || pid <= 0) return;
+    std::filesystem::path p(prefix);
+    std::string base = p.filename(), suffix = "." + std::to_string(pid);
+    std::error_code ec;
+    for (const auto &e : std::filesystem::directory_iterator(p.parent_path(), ec)) {
+        std::string name = e.path().filename();
+        if (name.rfind(base, 0) != 0 || name.size() < suffix.size() ||
+            name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        ADD_FAILURE() << "chasefs (pid " << pid << ") reported under the sanitizers:\n"
+                      << read_file(e.path());
+        std::filesystem::rename(e.path(), e.path().string() + ".reported", ec);
+    }
+}
+
+// The FUSE connection (its number under /sys/fs/fuse/connections) of the
+// chasefs mount at mnt, 0 if there is none.
+unsigned long connection_of(const std::string &mnt) {
+    std::ifstream f("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(f, line)) {
+        std::istringstream ls(line);
+        std::string id, parent, dev, root, dir;
+        ls >> id >> parent >> dev >> root >> dir;
+        size_t sep = line.find(" - ");
+        if (dir != mnt || sep == std::string::npos) continue;
+        if (line.compare(sep + 3, 13, "fuse.chasefs ") != 0) continue;
+        unsigned long major = 0, minor = 0;
+        if (sscanf(dev.c_str(), "%lu:%lu", &major, &minor) != 2) continue;
+        return (major << 20) | minor;  // the kernel's dev_t, as fusectl names it
+    }
+    return 0;
+}
+
+void abort_connection(unsigned long conn) {
+    std::string dir = "/sys/fs/fuse/connections";
+    std::string abort_file = dir + "/" + std::to_string(conn) + "/abort";
+    if (access(abort_file.c_str(), F_OK) != 0) {
+        // fusectl is not mounted everywhere (containers, minimal VMs).
+        (void)system(("mount -t fusectl fusectl " + dir + " 2>/dev/null").c_str());
+    }
+    int fd = open(abort_file.c_str(), O_WRONLY);
+    if (fd < 0) return;
+    (void)!write(fd, "1", 1);
+    close(fd);
+}
+
+// The state letter of a process from its /proc stat file (path made by
+// the caller), 0 if it is gone.  Allocates nothing (see Daemon::watch).
+char process_state(const char *stat_path) {
+    int fd = open(stat_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[512];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
 }  // namespace
+
+// A daemon that dies (a sanitizer report, SIGKILL) while one of its threads
+// waits in the kernel for a directory lock held by a request to this very
+// daemon (the reaper's entry invalidation) never finishes dying: the
+// connection stays open, the test's requests wait forever and no signal
+// ends the test.  Once the daemon's main thread is gone, nothing can answer
+// anyway; aborting the connection lets everything fail with ENOTCONN.
+//
+// The watchdog allocates nothing while it polls: the tests fork while it
+// runs, and under AddressSanitizer (GCC 12's runtime takes no locks around
+// fork) a child forked while another thread held an allocator lock waits
+// for that lock forever.  For the same reason watch() returns only once the
+// thread is running.
+void Daemon::watch(unsigned long conn) {
+    if (conn == 0) return;
+    stop_watch_ = false;
+    std::atomic<bool> running{false};
+    std::string stat_path = "/proc/" + std::to_string(pid_) + "/stat";
+    watchdog_ = std::thread([this, conn, &running, stat_path, mnt = mnt_] {
+        running = true;
+        const struct timespec pause = {0, 50 * 1000 * 1000};
+        while (!stop_watch_) {
+            char state = process_state(stat_path.c_str());
+            if (state == 0) return;  // reaped: unmount() or kill_hard() is done
+            if (state == 'Z' && connection_of(mnt) == conn) {
+                abort_connection(conn);
+                return;
+            }
+            nanosleep(&pause, nullptr);
+        }
+    });
+    while (!running) std::this_thread::yield();
+}
+
+void Daemon::stop_watch() {
+    stop_watch_ = true;
+    if (watchdog_.joinable()) watchdog_.join();
+}
 
 Daemon::~Daemon() {
     if (pid_ > 0) {
@@ -74,9 +181,13 @@ std::string Daemon::start(const std::string &src, const std::string &mnt,
     }
     // A hang guard only, not a performance threshold.
     for (int i = 0; i < 2000; i++) {
-        if (is_mounted(mnt)) return "";
+        if (is_mounted(mnt)) {
+            watch(connection_of(mnt));
+            return "";
+        }
         int status;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            fail_on_sanitizer_report(pid_);
             pid_ = -1;
             return "chasefs exited before mounting: " + log();
         }
@@ -96,6 +207,8 @@ int Daemon::unmount() {
     }
     int status = 0;
     waitpid(pid_, &status, 0);
+    stop_watch();
+    fail_on_sanitizer_report(pid_);
     pid_ = -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -104,6 +217,8 @@ void Daemon::kill_hard() {
     if (pid_ <= 0) return;
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
+    stop_watch();
+    fail_on_sanitizer_report(pid_);  // one from before the kill
     pid_ = -1;
 }
 

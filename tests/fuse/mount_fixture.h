@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fuse_test {
@@ -44,8 +46,13 @@ class Daemon {
     std::string log() const;
 
    private:
+    void watch(unsigned long conn);
+    void stop_watch();
+
     pid_t pid_ = -1;
     std::string mnt_, log_path_;
+    std::thread watchdog_;
+    std::atomic<bool> stop_watch_{false};
 };
 
 // A scratch directory with src/, mnt/ and ref/ (a plain directory for
