@@ -163,8 +163,9 @@ TEST_F(HostileUser, FunctionPathsThatAreNotObjectsAreRefusedAndTheMountLives) {
         EXPECT_NE(why.find(c.says), std::string::npos) << c.value << ": " << why;
         expect_mount_alive();
     }
-    if (kRssIsTheDaemons)
+    if (kRssIsTheDaemons) {
         EXPECT_LT(rss_kib(daemon_.pid()) - idle, 64 * 1024) << "the daemon grew reading objects";
+    }
 }
 
 TEST_F(HostileUser, TenFifosAtOnceHoldNoWorker) {
@@ -295,7 +296,9 @@ TEST_F(HostileUserBudget, OpenRangeAnswersStayWithinTheBudgets) {
     EXPECT_EQ(counts[2], 0);
     std::string d = xattr_of(mnt(), "user.chase.stats");
     EXPECT_LE(counter(d, "answer_bytes_uid_65534"), 1u << 20) << d;
-    if (kRssIsTheDaemons) EXPECT_LT(rss_kib(daemon_.pid()) - idle, 1024 + 32 * 1024) << d;
+    if (kRssIsTheDaemons) {
+        EXPECT_LT(rss_kib(daemon_.pid()) - idle, 1024 + 32 * 1024) << d;
+    }
     // A second user still gets answers, up to the daemon's total.
     EXPECT_EQ(as_user(kOther,
                       [&] {
