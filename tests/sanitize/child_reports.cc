@@ -11,13 +11,14 @@
 // The mount fixture checks its daemon's report at once, to name the test.
 //
 // Reports are kept in CHASE_SANITIZER_REPORT_DIR as
-// t<test pid>-.<program>.<pid> (".reported" appended once a test failed on
-// it).
+// t<test pid>-<start time>-.<program>.<pid> (".reported" appended once a
+// test failed on it).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,8 +26,13 @@
 
 namespace {
 
-std::string prefix_name() {
-    return "t" + std::to_string(getpid()) + "-";
+// The test program's pid and start time: pids are reused (32768 of them
+// here), and a report left by a test program that was killed before its
+// check must not fail a later one with the same pid.
+const std::string &prefix_name() {
+    static const std::string name =
+        "t" + std::to_string(getpid()) + "-" + std::to_string(time(nullptr)) + "-";
+    return name;
 }
 
 void append_option(const char *var, const std::string &opt) {

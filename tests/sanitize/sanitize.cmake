@@ -18,7 +18,7 @@ add_link_options(-fsanitize=address,undefined)
 add_compile_options(-O1 -g1)
 
 # Children of the test programs write their reports under here (one file
-# per report: t<test pid>-.<program>.<pid>); see child_reports.cc.
+# per report: t<test pid>-<start time>-.<program>.<pid>); see child_reports.cc.
 set(CHASE_SANITIZER_REPORT_DIR ${CMAKE_BINARY_DIR}/sanitizer-reports)
 set(CHASE_LSAN_SUPPRESSIONS ${CMAKE_CURRENT_LIST_DIR}/lsan.supp)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/sanitize_defaults.cc.in
