@@ -18,13 +18,13 @@ namespace chase {
 using NativeFn = int (*)(struct chase_ctx *);
 
 struct Function {
-    std::string name;                  // also the BPF program's name
-    NativeFn native = nullptr;         // nullptr for user-supplied objects
+    std::string name;           // also the BPF program's name
+    NativeFn native = nullptr;  // nullptr for user-supplied objects
     // ELF of the syscall target, shared by every function of one object: a
     // user object is up to 8 MiB and may hold many programs.
     std::shared_ptr<const std::vector<uint8_t>> syscall_obj;
-    std::vector<uint8_t> kernel_obj;   // ELF of the kernel target (may be empty)
-    bool trusted = false;              // built-in: may share maps with other built-ins
+    std::vector<uint8_t> kernel_obj;  // ELF of the kernel target (may be empty)
+    bool trusted = false;             // built-in: may share maps with other built-ins
 };
 
 // A set of functions that load together (the built-ins, or one user object).
