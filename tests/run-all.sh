@@ -9,7 +9,25 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
+# Wall time per stage, printed again at the end, where CI's excerpt of the
+# output shows it; and the slowest tests of a CTest log.
+stages=()
+stage_start=$(date +%s)
+suite_start=$stage_start
+stage_done() {
+  local now
+  now=$(date +%s)
+  stages+=("$(printf '%-22s %5d s' "$1" $((now - stage_start)))")
+  stage_start=$now
+}
+slowest() {
+  grep -aE '^ *[0-9]+/[0-9]+ Test +#' "$1" |
+    sed -nE 's/.*Test +#[0-9]+: ([^ ]+) [. ]*(\*\*\*)?[A-Za-z]+.* ([0-9.]+) sec$/\3 \1/p' |
+    sort -rn | head -"${2:-8}" | awk -v p="$3" '{ printf "run-all: %s%7.1f s  %s\n", p, $1, $2 }'
+}
+
 bash .ci/setup.sh || { echo "run-all: setup/build failed"; exit 1; }
+stage_done "setup and build"
 
 if [ "$(id -u)" != 0 ]; then
   echo "run-all: *** not root: the syscall engine, FUSE mounts and the kernel tier need root;"
@@ -20,7 +38,9 @@ log=$(mktemp)
 (cd build && ctest --output-on-failure --timeout 900) 2>&1 | tee "$log"
 total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
 failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
+slow_tests=$(slowest "$log" 8 "")
 rm -f "$log"
+stage_done "ctest"
 if [ -z "$total" ]; then total=1; failed=1; echo "run-all: ctest did not finish"; fi
 passed=$((total - failed))
 
@@ -40,11 +60,13 @@ if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHASE_SANITIZE=O
 fi
 asan_total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$asan_log" | tail -1)
 asan_failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$asan_log" | tail -1)
+slow_tests+=$'\n'$(sed 's/^asan: //' "$asan_log" | slowest /dev/stdin 5 "asan: ")
 rm -f "$asan_log"
 if [ -z "$asan_total" ]; then
   asan_total=1; asan_failed=1; echo "run-all: the sanitizer tier did not build or finish"
 fi
 passed=$((passed + asan_total - asan_failed)); failed=$((failed + asan_failed))
+stage_done "sanitizer build+ctest"
 
 # The fuzz smoke (tests/fuzz): every libFuzzer target for a bounded time on
 # its seed corpus, built with clang into build-fuzz; one pass or fail per
@@ -55,6 +77,7 @@ fuzz=$(sed -n 's/^run-fuzz: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$fu
 rm -f "$fuzz_log"
 if [ -z "$fuzz" ]; then fuzz="0 1"; echo "run-all: the fuzz smoke did not finish"; fi
 passed=$((passed + ${fuzz% *})); failed=$((failed + ${fuzz#* }))
+stage_done "fuzz build+smoke"
 
 # The kernel tier twice: the patched kernel, and its debug build (KASAN,
 # lockdep), where any report on the console is a failure.
@@ -67,7 +90,14 @@ for variant in "" --debug; do
   else
     failed=$((failed + 1)); echo "run-all: $name FAILED"
   fi
+  stage_done "$name"
 done
+
+echo "run-all: the slowest tests:"
+echo "$slow_tests" | grep . 
+echo "run-all: wall time per stage:"
+for s in "${stages[@]}"; do echo "run-all:   $s"; done
+echo "run-all:   total                  $(($(date +%s) - suite_start)) s"
 
 echo "run-all: $passed passed, $failed failed"
 [ "$failed" = 0 ]
