@@ -22,7 +22,7 @@ stage_done() {
 }
 slowest() {
   grep -aE '^ *[0-9]+/[0-9]+ Test +#' "$1" |
-    sed -nE 's/.*Test +#[0-9]+: ([^ ]+) [. ]*(\*\*\*)?[A-Za-z]+.* ([0-9.]+) sec$/\3 \1/p' |
+    sed -nE 's/.*Test +#[0-9]+: ([^ ]+) .* ([0-9.]+) sec$/\2 \1/p' |
     sort -rn | head -"${2:-8}" | awk -v p="$3" '{ printf "run-all: %s%7.1f s  %s\n", p, $1, $2 }'
 }
 
