@@ -10,6 +10,7 @@
 
 #include "content_lock.h"
 #include "datafile_cache.h"
+#include "open_writers.h"
 #include "ops.h"
 #include "query_node.h"
 
@@ -65,6 +66,7 @@ static int set_times(Inode &inode, const struct stat *attr, int valid, int fh) {
 
 static int set_size(Inode &inode, off_t size, int fh) {
     // A truncate is a write: queries on this file must not see it half done.
+    if (fh >= 0) writer_writes(static_cast<uint64_t>(fh));
     std::unique_lock<std::shared_mutex> writing(content_lock(inode.src_dev, inode.src_ino));
     int rc = fh >= 0 ? ftruncate(fh, size) : truncate(proc_path(inode.fd).c_str(), size);
     datafile_drop(inode.src_dev, inode.src_ino);

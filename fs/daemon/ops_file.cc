@@ -76,9 +76,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     }
     fi->fh = static_cast<uint64_t>(fd);
     decide_keep_cache(inode, fd, fi);
-    if (opens_for_writing(fi->flags)) writer_opened(inode.src_dev, inode.src_ino);
+    if (opens_for_writing(fi->flags)) writer_opened(fi->fh, inode.src_dev, inode.src_ino);
     if (fuse_reply_open(req, fi) != 0) {
-        if (opens_for_writing(fi->flags)) writer_closed(inode.src_dev, inode.src_ino);
+        writer_released(fi->fh);
         close(fd);
     }
 }
@@ -108,9 +108,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         return;
     }
     fi->fh = static_cast<uint64_t>(fd);
-    if (opens_for_writing(fi->flags)) writer_opened(e.attr.st_dev, e.attr.st_ino);
+    if (opens_for_writing(fi->flags)) writer_opened(fi->fh, e.attr.st_dev, e.attr.st_ino);
     if (fuse_reply_create(req, &e, fi) != 0) {
-        if (opens_for_writing(fi->flags)) writer_closed(e.attr.st_dev, e.attr.st_ino);
+        writer_released(fi->fh);
         close(fd);
         inode_forget(inode_of(e.ino), 1);
     }
@@ -136,6 +136,7 @@ void op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in_buf, of
     out.buf[0].fd = file_fd(fi);
     out.buf[0].pos = off;
     ssize_t n;
+    writer_writes(fi->fh);
     {
         WriteGuard writing(inode);
         n = fuse_buf_copy(&out, in_buf, static_cast<fuse_buf_copy_flags>(0));
@@ -154,7 +155,9 @@ void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     // close() of a duplicate reports delayed write errors to the closer, as
     // it would on ext4 itself.
     int rc = close(dup(file_fd(fi)));
-    fuse_reply_err(req, rc < 0 ? errno : 0);
+    int err = rc < 0 ? errno : 0;
+    writer_flushed(fi->fh);  // before the reply: close() returns after it
+    fuse_reply_err(req, err);
 }
 
 void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
@@ -162,10 +165,7 @@ void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         query_release(req, fi);
         return;
     }
-    if (opens_for_writing(fi->flags)) {
-        Inode &inode = *inode_of(ino);
-        writer_closed(inode.src_dev, inode.src_ino);
-    }
+    writer_released(fi->fh);
     close(file_fd(fi));
     fuse_reply_err(req, 0);
 }
@@ -187,6 +187,7 @@ void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t 
         return;
     }
     int rc;
+    writer_writes(fi->fh);
     {
         WriteGuard writing(*inode);
         rc = fallocate(file_fd(fi), mode, offset, length);
@@ -211,6 +212,7 @@ void op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
         return;
     }
     ssize_t n;
+    writer_writes(fi_out->fh);
     {
         WriteGuard writing(*out);
         n = copy_file_range(file_fd(fi_in), &off_in, file_fd(fi_out), &off_out, len, flags);

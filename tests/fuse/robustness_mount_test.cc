@@ -139,6 +139,35 @@ TEST_F(RobustnessTest, InPlaceRewriteIsSeenAndNeverHalfDone) {
     EXPECT_EQ(sh("cat " + quote(mnt("users.db@count:.."))).out, std::to_string(kKeys) + "\n");
 }
 
+// close() ends a rewrite for the queries that follow it at once, although
+// the kernel sends RELEASE only after close() has returned; a duplicate
+// descriptor that writes on makes the file busy again.
+TEST_F(RobustnessTest, AQueryRightAfterCloseSeesTheRewrite) {
+    make_second_version(src("v2.db"));
+    std::string v1 = read_file(src("users.db")), v2 = read_file(src("v2.db"));
+    for (int i = 0; i < 20; i++) {
+        const std::string &next = i % 2 == 0 ? v2 : v1;
+        int fd = open(mnt("users.db").c_str(), O_WRONLY | O_TRUNC);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(write(fd, next.data(), next.size()), static_cast<ssize_t>(next.size()));
+        ASSERT_EQ(close(fd), 0);
+        EXPECT_EQ(query("users.db@42"), i % 2 == 0 ? "v2-42" : "42") << "rewrite " << i;
+    }
+    int fd = open(mnt("users.db").c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    int twin = dup(fd);
+    ASSERT_GE(twin, 0);
+    ASSERT_EQ(close(fd), 0);
+    EXPECT_EQ(query("users.db@42"), "42");
+    ASSERT_EQ(pwrite(twin, v2.data(), v2.size() / 2, 0), static_cast<ssize_t>(v2.size() / 2));
+    EXPECT_EQ(query("users.db@42"), "ERR " + std::string(strerror(EBUSY)));
+    ASSERT_EQ(pwrite(twin, v2.data() + v2.size() / 2, v2.size() - v2.size() / 2,
+                     static_cast<off_t>(v2.size() / 2)),
+              static_cast<ssize_t>(v2.size() - v2.size() / 2));
+    ASSERT_EQ(close(twin), 0);
+    EXPECT_EQ(query("users.db@42"), "v2-42");
+}
+
 TEST_F(RobustnessTest, CorruptFilesFailCleanlyAndNeverAnswerWrong) {
     int n = 0, failed = 0;
     for (oracle::Corruption c : oracle::all_corruptions()) {
