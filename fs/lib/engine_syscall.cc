@@ -80,14 +80,19 @@ class SyscallBackend final : public Backend {
             st = batch_.create(CHASE_MAP_BATCH, sizeof(chase_batch_entry), CHASE_MAX_BATCH, 0);
         if (!st.ok()) return st;
         maps_ = {blocks_.fd(), scratch_.fd(), hops_.fd(), batch_.fd()};
-        // Load every function of the set now: a program the kernel refuses
-        // is reported when the engine is made, not in the middle of a query.
+        // Functions are verified and loaded on first use: the range and
+        // aggregate functions take the verifier seconds each, and a session
+        // that only looks keys up (a daemon's, a one-shot chasectl get)
+        // should not pay for them.  The smallest function of the set is
+        // loaded now, so that a kernel that cannot run syscall programs at
+        // all is found when the engine is made (and the automatic choice
+        // falls back to the native engine).
         const FunctionSet &set = fns_ ? *fns_ : builtin_functions();
-        for (auto &fn : set.all()) {
-            st = program(*fn, nullptr);
-            if (!st.ok()) return st;
-        }
-        return {};
+        const Function *probe = nullptr;
+        for (auto &fn : set.all())
+            if (fn->syscall_obj && (!probe || fn->syscall_obj->size() < probe->syscall_obj->size()))
+                probe = fn.get();
+        return probe ? program(*probe, nullptr) : Status{};
     }
 
     EngineKind kind() const override { return EngineKind::syscall; }
