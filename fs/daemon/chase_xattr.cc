@@ -33,6 +33,7 @@
 #include "datafile_cache.h"
 #include "file_errors.h"
 #include "flock_waiter.h"
+#include "init_flags.h"
 #include "log.h"
 #include "query_path.h"
 #include "query_runner.h"
@@ -158,7 +159,7 @@ int chase_value(Inode &inode, std::string_view name, std::string *value) {
     }
     if (name == "user.chase.engine") {
         chase::Status st;
-        chase::Session *s = thread_session(&st);
+        SessionLease s(&st);
         if (!s) {
             record_file_error(inode.src_dev, inode.src_ino, st.to_string());
             return st.err;
@@ -279,6 +280,8 @@ std::string daemon_status_text() {
     out += "query_deferred=" + std::to_string(query_deferred_count()) + "\n";
     out += "data_files=" + std::to_string(datafile_cache_size()) + "\n";
     out += "flock_waiting=" + std::to_string(flock_waiters()) + "\n";
+    out += "sessions=" + std::to_string(session_count()) + "\n";
+    out += init_flags_text();
     out += query_reaper_counters();
     out += answer_budget_counters();
     out += "rss_kib=" + std::to_string(resident * (sysconf(_SC_PAGESIZE) / 1024)) + "\n";

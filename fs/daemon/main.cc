@@ -17,10 +17,12 @@
 
 #include "answer_budget.h"
 #include "flock_waiter.h"
+#include "init_flags.h"
 #include "log.h"
 #include "ops.h"
 #include "options.h"
 #include "query_node.h"
+#include "session_pool.h"
 
 using namespace chasefs;
 
@@ -125,6 +127,7 @@ int main(int argc, char *argv[]) {
     fs().session = se;
     if (fuse_set_signal_handlers(se) != 0) return 1;
     if (fuse_session_mount(se, cl.fuse.mountpoint) != 0) return 1;
+    if (!init_flags_install(se)) return 1;
 
     if (!cl.fuse.foreground) fs().config.detached = true;
     fuse_daemonize(cl.fuse.foreground);
@@ -137,6 +140,7 @@ int main(int argc, char *argv[]) {
     query_reaper_stop();
     flock_waiter_stop();
     query_deferred_stop();
+    session_pool_stop();
 
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);

@@ -113,7 +113,7 @@ void run_ioctl(fuse_req_t req, Inode &inode, const OpenDataFile &d, const void *
     auto arg = std::make_unique<T>();
     memcpy(arg.get(), in_buf, sizeof(T));
     chase::Status st;
-    chase::Session *s = thread_session(&st);
+    SessionLease s(&st);
     if (s) {
         std::shared_lock<std::shared_mutex> reading(content_lock(d.st.st_dev, d.st.st_ino));
         st = fn(*s, *d.file, arg.get());

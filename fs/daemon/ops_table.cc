@@ -2,6 +2,7 @@
 //
 // Every operation runs inside guarded() (guarded.h).
 #include "guarded.h"
+#include "init_flags.h"
 #include "ops.h"
 
 namespace chasefs {
@@ -37,13 +38,14 @@ void op_init(void *userdata, struct fuse_conn_info *conn) {
     // No writeback cache: a write must reach the source file before write()
     // returns, or a query that follows it would answer from the old bytes.
     conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
-    // Lookups of query names in one directory may run in parallel (libfuse
-    // 3.14 does not pass this on to the kernel; later versions do).
+    // Lookups of query names in one directory may run in parallel; libfuse
+    // 3.14 does not pass this on to the kernel, init_flags.cc does.
     if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
     // Splice moves pages of the source file straight to the reader.
     if (conn->capable & FUSE_CAP_SPLICE_READ) conn->want |= FUSE_CAP_SPLICE_READ;
     if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
     if (conn->capable & FUSE_CAP_SPLICE_MOVE) conn->want |= FUSE_CAP_SPLICE_MOVE;
+    init_flags_expect_reply(conn);
 }
 
 const struct fuse_lowlevel_ops &chasefs_operations() {

@@ -79,24 +79,10 @@ chase::Status run_aggregate(chase::Session &s, const chase::DataFile &file, cons
 
 }  // namespace
 
-chase::Session *thread_session(chase::Status *error) {
-    thread_local std::unique_ptr<chase::Session> session;
-    if (!session) {
-        chase::SessionOptions opts;
-        opts.engine = fs().config.engine;
-        // A daemon thread runs one query at a time: a few slots suffice, and
-        // every slot is a block and a scratch area mapped per thread.
-        opts.max_inflight = 2;
-        *error = chase::Session::create(opts, &session);
-        if (!error->ok()) return nullptr;
-    }
-    return session.get();
-}
-
 chase::Status run_query(const chase::DataFile &file, const Query &q, size_t max_answer,
                         std::string *answer, AnswerCharge *charge) {
     chase::Status st;
-    chase::Session *s = thread_session(&st);
+    SessionLease s(&st);
     if (!s) return st;
     switch (q.kind) {
         case QueryKind::get:

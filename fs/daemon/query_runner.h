@@ -1,6 +1,6 @@
-// Runs a parsed query on a data file with this thread's libchase session and
-// renders the answer as bytes (answer_format.h).  One session per daemon
-// thread, created on first use with the engine the mount asked for.
+// Runs a parsed query on a data file with a libchase session lent for the
+// request (session_pool.h) and renders the answer as bytes
+// (answer_format.h).
 #pragma once
 
 #include <memory>
@@ -9,10 +9,9 @@
 #include "answer_budget.h"
 #include "chase/chase.h"
 #include "query_path.h"
+#include "session_pool.h"
 
 namespace chasefs {
-
-chase::Session *thread_session(chase::Status *error);
 
 // ENOENT for an absent key; EFBIG when a range answer would exceed
 // max_answer (the caller should add a limit or use the ioctl).  A range is
