@@ -106,7 +106,9 @@ SessionLease::~SessionLease() {
         std::lock_guard<std::mutex> lock(p.mutex);
         p.idle.push_back(std::move(session_));
     }
-    p.returned.notify_one();
+    // All: the maker waits on this too (for kPatience), and a wake-up that
+    // only reached it would leave a request asleep beside an idle session.
+    p.returned.notify_all();
 }
 
 size_t session_count() {
