@@ -29,13 +29,24 @@ slowest() {
 bash .ci/setup.sh || { echo "run-all: setup/build failed"; exit 1; }
 stage_done "setup and build"
 
+# The two kernels (about 10 min each on 2 cores) build at the lowest
+# priority while the user-space tiers run: those mostly wait on FUSE round
+# trips and leave a core idle.  The kernel tier waits for them; a build
+# that failed here is tried again there and reported.
+kernel_log=$(mktemp)
+(nice -n 19 bash kernel/build-kernel.sh && nice -n 19 bash kernel/build-kernel.sh --debug) \
+  >"$kernel_log" 2>&1 </dev/null &
+kernel_builds=$!
+
 if [ "$(id -u)" != 0 ]; then
   echo "run-all: *** not root: the syscall engine, FUSE mounts and the kernel tier need root;"
   echo "run-all: *** those tests will report that they cannot run ***"
 fi
 
 log=$(mktemp)
-(cd build && ctest --output-on-failure --timeout 900) 2>&1 | tee "$log"
+# Two tests at a time: they spend most of their time waiting on FUSE round
+# trips, each has its own mount and scratch directory.
+(cd build && ctest -j2 --output-on-failure --timeout 900) 2>&1 | tee "$log"
 total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -1)
 failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of.*/\1/p' "$log" | tail -1)
 slow_tests=$(slowest "$log" 8 "")
@@ -55,7 +66,7 @@ passed=$((total - failed))
 asan_log=$(mktemp)
 if cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCHASE_SANITIZE=ON >/dev/null &&
   cmake --build build-asan -j2; then
-  (cd build-asan && ctest --output-on-failure --timeout 900 -E '^formats\.Engines/.*/syscall') 2>&1 |
+  (cd build-asan && ctest -j2 --output-on-failure --timeout 900 -E '^formats\.Engines/.*/syscall') 2>&1 |
     sed -u 's/^/asan: /' | tee "$asan_log"
 fi
 asan_total=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$asan_log" | tail -1)
@@ -80,7 +91,17 @@ passed=$((passed + ${fuzz% *})); failed=$((failed + ${fuzz#* }))
 stage_done "fuzz build+smoke"
 
 # The kernel tier twice: the patched kernel, and its debug build (KASAN,
-# lockdep), where any report on the console is a failure.
+# lockdep), where any report on the console is a failure.  The guests run
+# the project's binaries from build/ rather than a third build tree.
+if wait "$kernel_builds"; then
+  echo "run-all: kernels built in the background"
+else
+  echo "run-all: the background kernel build failed; the tier tries again:"
+  tail -20 "$kernel_log"
+fi
+rm -f "$kernel_log"
+stage_done "kernel builds (rest)"
+export CHASE_CMAKE_BUILD="$top/build"
 for variant in "" --debug; do
   name="kernel tier${variant:+ $variant}"
   if [ ! -x kernel/run-tier.sh ]; then
