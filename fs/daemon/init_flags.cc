@@ -46,16 +46,15 @@ void log_sent_flags() {
 }
 
 ssize_t amending_writev(int fd, struct iovec *iov, int count, void *) {
-    if (expecting_init_reply) {
-        expecting_init_reply = false;
-        amend_init_reply(iov, count);
-        ssize_t n = writev(fd, iov, count);
-        int err = errno;
-        if (fs().config.debug) log_sent_flags();
+    bool init = std::exchange(expecting_init_reply, false);
+    if (init) amend_init_reply(iov, count);
+    ssize_t n = writev(fd, iov, count);
+    if (init && fs().config.debug) {
+        int err = errno;  // libfuse reads it after we return
+        log_sent_flags();
         errno = err;
-        return n;
     }
-    return writev(fd, iov, count);
+    return n;
 }
 
 ssize_t plain_read(int fd, void *buf, size_t len, void *) {
@@ -120,12 +119,8 @@ void init_flags_expect_reply(const struct fuse_conn_info *conn) {
     expecting_init_reply = true;
 }
 
-uint64_t init_flags_sent() {
-    return sent_flags.load(std::memory_order_relaxed);
-}
-
 std::string init_flags_text() {
-    uint64_t words = init_flags_sent();
+    uint64_t words = sent_flags.load(std::memory_order_relaxed);
     if (words == 0) return {};
     std::string names;
     for (auto [bit, name] : kFlagNames) {

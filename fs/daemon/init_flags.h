@@ -25,11 +25,9 @@ bool init_flags_install(struct fuse_session *se);
 // INIT reply, and it gets FUSE_PARALLEL_DIROPS if the kernel offered it.
 void init_flags_expect_reply(const struct fuse_conn_info *conn);
 
-// The INIT flags as they went to the kernel, by name, one line per word:
-// "kernel_init_flags=ASYNC_READ,...,PARALLEL_DIROPS\n"; empty before INIT.
+// The INIT reply's flags (flags and flags2) as they went to the kernel, by
+// name: "kernel_init_flags=ASYNC_READ,...,PARALLEL_DIROPS\n"; empty before
+// INIT.
 std::string init_flags_text();
-
-// The flag words as sent (low 32 bits: flags, high: flags2); 0 before INIT.
-uint64_t init_flags_sent();
 
 }  // namespace chasefs

@@ -40,9 +40,8 @@ Writers &writers() {
 void writer_opened(uint64_t fh, dev_t dev, ino_t ino) {
     Writers &w = writers();
     std::lock_guard<std::mutex> g(w.mutex);
-    Writer &entry = w.by_fh[fh];
-    w.remove(entry);  // a handle reused before its release was seen
-    entry = Writer{dev, ino, false};
+    // fh is the open's descriptor, closed only after writer_released().
+    Writer &entry = w.by_fh[fh] = Writer{dev, ino, false};
     w.add(entry);
 }
 
