@@ -24,4 +24,25 @@ chase::Credentials caller_credentials(fuse_req_t req);
 // opens the file: only the owner (or root) may attach it through the mount.
 chase::Credentials owner_credentials(const struct stat &st);
 
+// The caller's fsuid, fsgid and supplementary groups on this thread for the
+// lifetime of the object, so that the backing filesystem checks and owns
+// what the daemon does for a caller exactly as it would for the caller:
+// a user whose group 1234 may write a 0770 root:1234 directory can create
+// in it through the mount too.  Per thread (raw system calls: glibc would
+// change every thread), restored by the destructor; only when the daemon
+// runs as root, and not for root callers, who keep the daemon's rights.
+// Throws std::system_error if the switch cannot be made (never proceeds
+// with the daemon's rights instead).
+class CallerCredentials {
+   public:
+    explicit CallerCredentials(fuse_req_t req);
+    ~CallerCredentials();
+    CallerCredentials(const CallerCredentials &) = delete;
+    CallerCredentials &operator=(const CallerCredentials &) = delete;
+
+   private:
+    void restore();
+    bool switched_ = false;
+};
+
 }  // namespace chasefs

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <system_error>
 
 #include "fs_state.h"
 #include "log.h"
@@ -29,6 +30,9 @@ void guarded(const char *op, fuse_req_t req, bool replies, Run &&run) {
     } catch (const std::bad_alloc &) {
         err = ENOMEM;
         what = "out of memory";
+    } catch (const std::system_error &e) {
+        err = e.code().value() > 0 ? e.code().value() : EIO;
+        what = e.what();
     } catch (const std::exception &e) {
         err = EIO;
         what = e.what();

@@ -19,18 +19,6 @@ int lookup_backing(Inode &parent, const char *name, struct fuse_entry_param *e);
 void reply_entry_or_err(fuse_req_t req, Inode &parent, const char *name, int err);
 int stat_inode(const Inode &inode, struct stat *st);
 
-// The caller's fsuid/fsgid for the lifetime of the object, so that files the
-// daemon creates for a caller belong to the caller (per-thread credentials;
-// only when the daemon runs as root).
-class CallerCredentials {
-   public:
-    explicit CallerCredentials(fuse_req_t req);
-    ~CallerCredentials();
-
-   private:
-    bool switched_ = false;
-};
-
 // Operations implemented per file (registered in ops_table.cc).
 void op_init(void *userdata, struct fuse_conn_info *conn);
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

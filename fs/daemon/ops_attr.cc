@@ -8,6 +8,7 @@
 
 #include <climits>
 
+#include "caller.h"
 #include "content_lock.h"
 #include "datafile_cache.h"
 #include "open_writers.h"
@@ -73,6 +74,38 @@ static int set_size(Inode &inode, off_t size, int fh) {
     return rc < 0 ? errno : 0;
 }
 
+// Each change as the caller would make it on the backing filesystem, which
+// also gives ext4's own answers: a chown to the same owner is still a
+// change of ctime, a chmod by a non-member drops the set-group-ID bit.
+static int set_attributes(fuse_req_t req, Inode &inode, const struct stat *attr, int valid,
+                          int fh) {
+    CallerCredentials as_caller(req);
+    int err = 0;
+    if (!err && (valid & FUSE_SET_ATTR_MODE)) {
+        int rc =
+            fh >= 0 ? fchmod(fh, attr->st_mode) : chmod(proc_path(inode.fd).c_str(), attr->st_mode);
+        if (rc < 0) err = errno;
+    }
+    // chown(F, -1, -1) reaches us with nothing to change (the kernel sends
+    // no ctime without writeback caching), yet on ext4 it changes ctime.
+    constexpr int kChanges = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
+                             FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                             FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW;
+    if (!(valid & kChanges) &&
+        fchownat(inode.fd, "", uid_t(-1), gid_t(-1), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+        err = errno;
+    if (!err && (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
+        uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : static_cast<uid_t>(-1);
+        gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : static_cast<gid_t>(-1);
+        if (fchownat(inode.fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) err = errno;
+    }
+    if (!err && (valid & FUSE_SET_ATTR_SIZE)) err = set_size(inode, attr->st_size, fh);
+    if (!err && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+                          FUSE_SET_ATTR_MTIME_NOW)))
+        err = set_times(inode, attr, valid, fh);
+    return err;
+}
+
 void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
                 struct fuse_file_info *fi) {
     Inode *inode = inode_of(ino);
@@ -81,21 +114,7 @@ void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
         return;
     }
     int fh = fi ? static_cast<int>(fi->fh) : -1;
-    int err = 0;
-    if (!err && (valid & FUSE_SET_ATTR_MODE)) {
-        int rc = fh >= 0 ? fchmod(fh, attr->st_mode)
-                         : chmod(proc_path(inode->fd).c_str(), attr->st_mode);
-        if (rc < 0) err = errno;
-    }
-    if (!err && (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))) {
-        uid_t uid = (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : static_cast<uid_t>(-1);
-        gid_t gid = (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : static_cast<gid_t>(-1);
-        if (fchownat(inode->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) err = errno;
-    }
-    if (!err && (valid & FUSE_SET_ATTR_SIZE)) err = set_size(*inode, attr->st_size, fh);
-    if (!err && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-                          FUSE_SET_ATTR_MTIME_NOW)))
-        err = set_times(*inode, attr, valid, fh);
+    int err = set_attributes(req, *inode, attr, valid, fh);
     if (err) {
         fuse_reply_err(req, err);
         return;

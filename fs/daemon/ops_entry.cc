@@ -1,34 +1,20 @@
 // Names in directories: lookup, the create-type operations, unlink, rename,
-// forget.  Every call works relative to the parent's O_PATH fd.
+// forget.  Every call works relative to the parent's O_PATH fd, and every
+// change is made with the caller's credentials (caller.h).
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/fsuid.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
+#include "caller.h"
 #include "inode_table.h"
 #include "ops.h"
 #include "query_node.h"
 
 namespace chasefs {
-
-CallerCredentials::CallerCredentials(fuse_req_t req) {
-    if (geteuid() != 0) return;
-    const struct fuse_ctx *ctx = fuse_req_ctx(req);
-    if (ctx->uid == 0 && ctx->gid == 0) return;
-    setfsgid(ctx->gid);
-    setfsuid(ctx->uid);
-    switched_ = true;
-}
-
-CallerCredentials::~CallerCredentials() {
-    if (!switched_) return;
-    setfsuid(0);
-    setfsgid(0);
-}
 
 int lookup_backing(Inode &parent, const char *name, struct fuse_entry_param *e) {
     memset(e, 0, sizeof(*e));
@@ -170,21 +156,40 @@ void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *n
         fuse_reply_err(req, EROFS);
         return;
     }
-    // AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link works without.
-    int rc = linkat(inode->fd, "", dir.fd, newname, AT_EMPTY_PATH);
-    if (rc < 0 && (errno == ENOENT || errno == EPERM) && inode->type != S_IFLNK)
-        rc = linkat(AT_FDCWD, proc_path(inode->fd).c_str(), dir.fd, newname, AT_SYMLINK_FOLLOW);
-    reply_entry_or_err(req, dir, newname, rc < 0 ? errno : 0);
+    // As the caller, through the /proc link (AT_EMPTY_PATH needs
+    // CAP_DAC_READ_SEARCH, which a caller's fsuid drops).  A symlink cannot
+    // be reached that way: it is linked with the daemon's rights, which
+    // decide nothing here, since the kernel has checked the caller's right
+    // to write the directory (default_permissions) and a link makes no inode.
+    int err = 0;
+    if (inode->type == S_IFLNK) {
+        if (linkat(inode->fd, "", dir.fd, newname, AT_EMPTY_PATH) < 0) err = errno;
+    } else {
+        CallerCredentials as_caller(req);
+        if (linkat(AT_FDCWD, proc_path(inode->fd).c_str(), dir.fd, newname, AT_SYMLINK_FOLLOW) < 0)
+            err = errno;
+    }
+    reply_entry_or_err(req, dir, newname, err);
 }
 
 void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name) {
     Inode &dir = *inode_of(parent);
-    fuse_reply_err(req, unlinkat(dir.fd, name, 0) < 0 ? errno : 0);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (unlinkat(dir.fd, name, 0) < 0) err = errno;
+    }
+    fuse_reply_err(req, err);
 }
 
 void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name) {
     Inode &dir = *inode_of(parent);
-    fuse_reply_err(req, unlinkat(dir.fd, name, AT_REMOVEDIR) < 0 ? errno : 0);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (unlinkat(dir.fd, name, AT_REMOVEDIR) < 0) err = errno;
+    }
+    fuse_reply_err(req, err);
 }
 
 void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
@@ -197,8 +202,12 @@ void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
     }
     // renameat2 carries RENAME_NOREPLACE / RENAME_EXCHANGE / RENAME_WHITEOUT
     // to ext4 unchanged, so their checks and errors are ext4's own.
-    int rc = renameat2(from.fd, name, to.fd, newname, flags);
-    fuse_reply_err(req, rc < 0 ? errno : 0);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (renameat2(from.fd, name, to.fd, newname, flags) < 0) err = errno;
+    }
+    fuse_reply_err(req, err);
 }
 
 }  // namespace chasefs

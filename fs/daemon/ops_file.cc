@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "caller.h"
 #include "content_lock.h"
 #include "flock_waiter.h"
 #include "datafile_cache.h"
@@ -63,15 +64,19 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     Inode &inode = *static_cast<Inode *>(node);
     // O_DIRECT is not passed on: FUSE requests need not be aligned.
     int flags = fi->flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT);
-    int fd;
+    int fd, err = 0;
     if (flags & O_TRUNC) {
         WriteGuard writing(inode);
+        CallerCredentials as_caller(req);
         fd = open(proc_path(inode.fd).c_str(), flags | O_CLOEXEC);
+        if (fd < 0) err = errno;
     } else {
+        CallerCredentials as_caller(req);
         fd = open(proc_path(inode.fd).c_str(), flags | O_CLOEXEC);
+        if (fd < 0) err = errno;
     }
     if (fd < 0) {
-        fuse_reply_err(req, errno);
+        fuse_reply_err(req, err);
         return;
     }
     fi->fh = static_cast<uint64_t>(fd);

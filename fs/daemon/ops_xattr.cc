@@ -1,6 +1,8 @@
 // Extended attributes.  The source object's own attributes pass through
 // unchanged; user.chase.* names of regular files are answered by
-// chase_xattr.cc.  No handler here ever answers ENOSYS: the kernel would then
+// chase_xattr.cc.  The backing file's attributes are read and changed with
+// the caller's credentials (trusted.* and security.* then answer as ext4
+// would answer the caller).  No handler here ever answers ENOSYS: the kernel would then
 // turn extended attributes off for the whole mount.
 #include <errno.h>
 #include <sys/xattr.h>
@@ -8,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "caller.h"
 #include "chase_xattr.h"
 #include "ops.h"
 
@@ -52,7 +55,11 @@ void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size) 
         return;
     }
     std::vector<char> buf(size);
-    ssize_t n = getxattr(proc_path(inode->fd).c_str(), name, size ? buf.data() : nullptr, size);
+    ssize_t n;
+    {
+        CallerCredentials as_caller(req);
+        n = getxattr(proc_path(inode->fd).c_str(), name, size ? buf.data() : nullptr, size);
+    }
     reply_value(req, n, buf, size);
 }
 
@@ -64,8 +71,12 @@ void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *v
         return;
     }
     if (inode->type == S_IFREG && chase_setxattr(req, *inode, name, value, size, flags)) return;
-    int rc = setxattr(proc_path(inode->fd).c_str(), name, value, size, flags);
-    fuse_reply_err(req, rc < 0 ? errno : 0);
+    int err = 0;
+    {
+        CallerCredentials as_caller(req);
+        if (setxattr(proc_path(inode->fd).c_str(), name, value, size, flags) < 0) err = errno;
+    }
+    fuse_reply_err(req, err);
 }
 
 void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
@@ -117,7 +128,11 @@ void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name) {
         return;
     }
     if (inode->type == S_IFREG && chase_removexattr(req, *inode, name)) return;
-    int rc = removexattr(proc_path(inode->fd).c_str(), name);
+    int rc;
+    {
+        CallerCredentials as_caller(req);
+        rc = removexattr(proc_path(inode->fd).c_str(), name);
+    }
     fuse_reply_err(req, rc < 0 ? errno : 0);
 }
 
