@@ -380,7 +380,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_fs: chasefs did not mount %s\n", dir.c_str());
         return 1;
     }
-    Emitter em{o};
+    Emitter em{o, {}};
     std::string mounted = m.mnt + "/" + base;
     if (o.modes.find("queries") != std::string::npos) run_queries(o, em, o.file, mounted, nkeys);
     if (o.modes.find("files") != std::string::npos) run_files(o, em, dir, m.mnt);

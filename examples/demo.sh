@@ -4,19 +4,40 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-bash .ci/setup.sh >/dev/null
 
 bin=$top/build
 work=${CHASEFS_DEMO_DIR:-/var/tmp/chasefs-demo}
+log=${CHASEFS_DEMO_LOG:-/var/tmp/chasefs-demo.log}
+: >"$log"
+
+# One line per step; what the step prints (packages, compiler) goes to the
+# log, and is shown only if the step fails.
+step() {
+  local what=$1
+  shift
+  local t0=$SECONDS
+  printf 'demo: %s ... ' "$what"
+  if "$@" >>"$log" 2>&1; then
+    printf 'done (%ds)\n' $((SECONDS - t0))
+  else
+    local rc=$?
+    printf 'FAILED (exit %d); the end of %s:\n' "$rc" "$log"
+    tail -n 30 "$log" >&2
+    exit "$rc"
+  fi
+}
+
+echo "demo: the full output of each step goes to $log"
+step "installing packages and building chasefs (minutes on a fresh machine)" bash .ci/setup.sh
 fusermount3 -u "$work/mnt" 2>/dev/null || true
 rm -rf "$work"
 mkdir -p "$work/data" "$work/mnt"
-
-"$bin/mount-tools/chase-mkindex" --tsv examples/data/users.tsv "$work/data/users.db"
-"$bin/mount-tools/chase-mkindex" --levels 3 "$work/data/big.db"
+step "indexing examples/data/users.tsv into users.db" \
+  "$bin/mount-tools/chase-mkindex" --tsv examples/data/users.tsv "$work/data/users.db"
+step "building big.db, a three-level B+-tree" \
+  "$bin/mount-tools/chase-mkindex" --levels 3 "$work/data/big.db"
 cp examples/data/notes.txt "$work/data/"
-
-"$bin/fs/daemon/chasefs" "$work/data" "$work/mnt"
+step "mounting $work/data at $work/mnt" "$bin/fs/daemon/chasefs" "$work/data" "$work/mnt"
 trap 'cd /; fusermount3 -u "$work/mnt"' EXIT
 cd "$work/mnt"
 

@@ -64,6 +64,10 @@ int main(int argc, char **argv) {
         std::fputs(mkindex_usage().c_str(), stdout);
         return 0;
     }
+    if (opts.version) {
+        std::printf("chase-mkindex %s\n", CHASEFS_VERSION);
+        return 0;
+    }
     Progress progress(Progress::wanted(opts.progress));
     bool text_kv = !opts.generated && is_text_kv_format(opts.format);  // byte keys: lmdb, cdb
     std::unique_ptr<KvSource> src;

@@ -51,9 +51,20 @@ struct Options {
         "  trace FILE KEY                  each hop of one lookup: hop, offset, length, time\n"
         "  info FILE                       format, geometry, statistics\n"
         "  verify OBJ                      check a BPF object as the loader would\n"
-        "  engines                         engines this machine can run, best first\n",
+        "  engines                         engines this machine can run, best first\n"
+        "files under a chasefs mount (asked through the daemon), also:\n"
+        "  stats FILE                      info, plus the function, engine and counters\n"
+        "  attach FILE FN                  set the storage function (built-in name or\n"
+        "                                  BPF object path); --detect names the format\n"
+        "  detach FILE                     back to the format's built-in function\n"
+        "  --version                       chasectl's version\n",
         code ? stderr : stdout);
     exit(code);
+}
+
+// The commands that only a mount can answer, named as such off a mount.
+bool mount_only(const std::string &cmd) {
+    return cmd == "attach" || cmd == "detach";
 }
 
 int fail(const Options &o, const std::string &what, const Status &st) {
@@ -282,6 +293,7 @@ int main(int argc, char **argv) {
         {"where", required_argument, nullptr, 'w'},
         {"inflight", required_argument, nullptr, 'i'},
         {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, 'V'},
         {"detect", no_argument, nullptr, 'D'},
         {nullptr, 0, nullptr, 0},
     };
@@ -333,6 +345,9 @@ int main(int argc, char **argv) {
                 break;
             case 'h':
                 usage(0);
+            case 'V':
+                printf("chasectl %s\n", CHASEFS_VERSION);
+                return 0;
             default:
                 usage(2);
         }
@@ -351,6 +366,12 @@ int main(int argc, char **argv) {
     mo.filter_arg = o.arg;
     mo.detect = o.detect;
     if (int rc = chasectl_mount::run(args, mo, stdout, stderr); rc >= 0) return rc;
+    if (mount_only(cmd)) {
+        if (args.size() < 2) usage(2);
+        fprintf(stderr, "chasectl: %s works only on files under a chasefs mount; %s is not under one\n",
+                cmd.c_str(), args[1].c_str());
+        return 2;
+    }
     auto need = [&](size_t n) {
         if (args.size() < n + 1) usage(2);
     };

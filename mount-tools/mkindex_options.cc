@@ -35,7 +35,8 @@ std::string mkindex_usage() {
            "  --count N    N generated keys instead (a partly filled tree)\n"
            "  --tsv IN     key<TAB>value lines (IN - = stdin); bptree: key a decimal u64, value\n"
            "               at most 63 bytes; lmdb, cdb: key = the bytes before the first tab\n"
-           "  --progress   show progress even when stderr is not a terminal\n";
+           "  --progress   show progress even when stderr is not a terminal\n"
+           "  --version    chase-mkindex's version\n";
 }
 
 BuildError parse_mkindex_args(int argc, char **argv, MkindexOptions *o) {
@@ -43,7 +44,8 @@ BuildError parse_mkindex_args(int argc, char **argv, MkindexOptions *o) {
         {"levels", required_argument, nullptr, 'l'}, {"count", required_argument, nullptr, 'n'},
         {"stride", required_argument, nullptr, 's'}, {"tsv", required_argument, nullptr, 't'},
         {"format", required_argument, nullptr, 'f'}, {"progress", no_argument, nullptr, 'p'},
-        {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0},
+        {"help", no_argument, nullptr, 'h'},         {"version", no_argument, nullptr, 'V'},
+        {nullptr, 0, nullptr, 0},
     };
     *o = MkindexOptions{};
     bool have_stride = false, have_levels = false, have_count = false;
@@ -83,6 +85,9 @@ BuildError parse_mkindex_args(int argc, char **argv, MkindexOptions *o) {
                 break;
             case 'h':
                 o->help = true;
+                return {};
+            case 'V':
+                o->version = true;
                 return {};
             case ':':
                 return BuildError::make(EINVAL, std::string(argv[optind - 1]) + " needs a value");

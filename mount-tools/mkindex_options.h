@@ -19,6 +19,7 @@ struct MkindexOptions {
     std::string out;
     bool progress = false;  // force progress even if stderr is not a tty
     bool help = false;
+    bool version = false;
 };
 
 // Fills opts from argv; an error's message says what is wrong (the caller

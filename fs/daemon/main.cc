@@ -105,7 +105,7 @@ int main(int argc, char *argv[]) {
         return 0;
     }
     if (cl.show_version) {
-        printf("chasefs %s (libfuse %s)\n", "0.1", fuse_pkgversion());
+        printf("chasefs %s (libfuse %s)\n", CHASEFS_VERSION, fuse_pkgversion());
         return 0;
     }
     fs().config = cl.config;

@@ -68,8 +68,9 @@ TEST_P(CorruptFile, EveryQueryErrsPreciselyOrAnswersAsTheIntactFile) {
                 EXPECT_TRUE(kCorruptionErrors.count(as.err)) << as.to_string();
             }
             // Every corruption that survives open must be noticed somewhere.
-            if (c != oracle::Corruption::sibling_cycle || levels > 0)
+            if (c != oracle::Corruption::sibling_cycle || levels > 0) {
                 EXPECT_GT(errors, 0) << "no query noticed the corruption";
+            }
         }
     }
 }

@@ -340,7 +340,9 @@ TEST_P(LmdbFormat, TruncatedFilesGiveClearErrors) {
         std::filesystem::copy_file(path, t, std::filesystem::copy_options::overwrite_existing);
         std::filesystem::resize_file(t, cut);
         std::shared_ptr<chase::DataFile> f;
-        chase::Status st = chase::DataFile::open(t, {"lmdb", ""}, &f);
+        chase::OpenOptions as_lmdb;
+        as_lmdb.format = "lmdb";
+        chase::Status st = chase::DataFile::open(t, as_lmdb, &f);
         if (!st.ok()) {
             EXPECT_FALSE(st.msg.empty());
             EXPECT_NE(st.err, 0);
@@ -601,7 +603,9 @@ TEST_P(LmdbFormat, BlockCacheAnswersMatchMdbGet) {
     for (int pass = 0; pass < 2; pass++)
         check_lookups(
             *s, *f, keys, [&](const std::string &k) { return oracle.get(k); }, "cached keys");
-    if (!chain_reads_meta()) EXPECT_GT(f->stats().cache_hits, 0u);
+    if (!chain_reads_meta()) {
+        EXPECT_GT(f->stats().cache_hits, 0u);
+    }
     check_lookups(
         *s, *f, absent_keys(kv, 2000, 9), [&](const std::string &k) { return oracle.get(k); },
         "absent keys");

@@ -102,4 +102,33 @@ TEST(MountCli, BadCommandLinesSayWhy) {
     EXPECT_EQ(sh(bin + " --help").status, 0);
 }
 
+// What a newcomer meets first: every tool says its version, chasectl's help
+// names the commands only a mount answers, and such a command on a file off
+// any mount says exactly that instead of "unknown command".
+TEST(MountCli, VersionsHelpAndMountOnlyCommands) {
+    for (const std::string &bin : {std::string(chasefs_bin()), std::string(CHASECTL_BIN),
+                                   std::string(mkindex_bin())}) {
+        ShellResult r = sh(bin + " --version");
+        EXPECT_EQ(r.status, 0) << bin;
+        EXPECT_NE(r.out.find(" " CHASEFS_VERSION), std::string::npos) << bin << ": " << r.out;
+    }
+    ShellResult help = sh(std::string(CHASECTL_BIN) + " --help");
+    EXPECT_EQ(help.status, 0);
+    for (const char *cmd : {"get FILE", "range FILE", "agg FILE", "trace FILE", "info FILE",
+                            "verify OBJ", "engines", "stats FILE", "attach FILE FN", "detach FILE"})
+        EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd << " missing from:\n" << help.out;
+    Scratch s;
+    write_file(s.src() + "/plain.db", "not under a mount");
+    for (const char *cmd : {"attach %s builtin", "detach %s"}) {
+        char line[512];
+        snprintf(line, sizeof line, cmd, quote(s.src() + "/plain.db").c_str());
+        ShellResult r = sh(std::string(CHASECTL_BIN) + " " + line + " 2>&1");
+        EXPECT_EQ(r.status, 2) << line;
+        EXPECT_NE(r.out.find("works only on files under a chasefs mount; " + s.src() +
+                             "/plain.db is not under one"),
+                  std::string::npos)
+            << r.out;
+    }
+}
+
 }  // namespace
