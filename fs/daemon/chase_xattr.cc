@@ -33,7 +33,8 @@
 #include "datafile_cache.h"
 #include "file_errors.h"
 #include "flock_waiter.h"
-#include "init_flags.h"
+#include "kernel_replies.h"
+#include "passthrough.h"
 #include "log.h"
 #include "query_path.h"
 #include "query_runner.h"
@@ -282,6 +283,7 @@ std::string daemon_status_text() {
     out += "flock_waiting=" + std::to_string(flock_waiters()) + "\n";
     out += "sessions=" + std::to_string(session_count()) + "\n";
     out += init_flags_text();
+    out += passthrough_text();
     out += query_reaper_counters();
     out += answer_budget_counters();
     out += "rss_kib=" + std::to_string(resident * (sysconf(_SC_PAGESIZE) / 1024)) + "\n";

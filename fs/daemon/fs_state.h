@@ -16,6 +16,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 #include <unordered_map>
 
 #include "chase/chase.h"
@@ -31,6 +32,7 @@ struct Config {
     uint64_t cache_bytes = 0;               // libchase block cache per open data file
     uint64_t answer_memory = 512ull << 20;  // query answers held, all users
     uint64_t user_answer_memory = 128ull << 20;  // query answers held, per uid
+    bool passthrough = true;                     // -o passthrough=auto: where the kernel has it
     bool debug = false;
     bool foreground = false;
     bool detached = false;  // running in the background: log to syslog
@@ -58,6 +60,12 @@ struct Inode : Node {
     std::mutex open_mutex;
     int64_t last_open_mtime_ns = -1;
     off_t last_open_size = -1;
+    // Passthrough (passthrough.cc): the kernel wants every open of an inode
+    // in one mode while any is open, so the open files of each mode are
+    // counted; those in passthrough mode share one backing id.
+    unsigned cached_opens = 0;
+    std::vector<uint64_t> passthrough_fhs;
+    int backing_id = 0;
 };
 
 // Helpers shared by the operations.

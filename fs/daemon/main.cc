@@ -17,7 +17,7 @@
 
 #include "answer_budget.h"
 #include "flock_waiter.h"
-#include "init_flags.h"
+#include "kernel_replies.h"
 #include "log.h"
 #include "ops.h"
 #include "options.h"
@@ -127,7 +127,7 @@ int main(int argc, char *argv[]) {
     fs().session = se;
     if (fuse_set_signal_handlers(se) != 0) return 1;
     if (fuse_session_mount(se, cl.fuse.mountpoint) != 0) return 1;
-    if (!init_flags_install(se)) return 1;
+    if (!kernel_replies_install(se)) return 1;
 
     if (!cl.fuse.foreground) fs().config.detached = true;
     fuse_daemonize(cl.fuse.foreground);

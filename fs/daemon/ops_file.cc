@@ -13,7 +13,9 @@
 #include "flock_waiter.h"
 #include "datafile_cache.h"
 #include "inode_table.h"
+#include "kernel_replies.h"
 #include "open_writers.h"
+#include "passthrough.h"
 #include "ops.h"
 #include "query_node.h"
 
@@ -64,6 +66,8 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     Inode &inode = *static_cast<Inode *>(node);
     // O_DIRECT is not passed on: FUSE requests need not be aligned.
     int flags = fi->flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT);
+    bool data_file =
+        inode.type == S_IFREG && passthrough_is_data_file(AT_FDCWD, proc_path(inode.fd));
     int fd, err = 0;
     if (flags & O_TRUNC) {
         WriteGuard writing(inode);
@@ -82,7 +86,11 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     fi->fh = static_cast<uint64_t>(fd);
     decide_keep_cache(inode, fd, fi);
     if (opens_for_writing(fi->flags)) writer_opened(fi->fh, inode.src_dev, inode.src_ino);
+    if (inode.type == S_IFREG)
+        if (int backing_id = passthrough_opened(inode, fi->fh, data_file))
+            open_reply_expect_passthrough(backing_id);
     if (fuse_reply_open(req, fi) != 0) {
+        if (inode.type == S_IFREG) passthrough_released(inode, fi->fh);
         writer_released(fi->fh);
         close(fd);
     }
@@ -95,6 +103,9 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         fuse_reply_err(req, EROFS);
         return;
     }
+    // An existing file may be opened here too, and O_TRUNC would hide what
+    // it was.
+    bool data_file = passthrough_is_data_file(dir.fd, name);
     int fd;
     {
         CallerCredentials as_caller(req);
@@ -113,11 +124,15 @@ void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
         return;
     }
     fi->fh = static_cast<uint64_t>(fd);
+    Inode &inode = *inode_of(e.ino);
     if (opens_for_writing(fi->flags)) writer_opened(fi->fh, e.attr.st_dev, e.attr.st_ino);
+    if (int backing_id = passthrough_opened(inode, fi->fh, data_file))
+        open_reply_expect_passthrough(backing_id);
     if (fuse_reply_create(req, &e, fi) != 0) {
+        passthrough_released(inode, fi->fh);
         writer_released(fi->fh);
         close(fd);
-        inode_forget(inode_of(e.ino), 1);
+        inode_forget(&inode, 1);
     }
 }
 
@@ -170,6 +185,8 @@ void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
         query_release(req, fi);
         return;
     }
+    Inode &inode = *static_cast<Inode *>(node_of(ino));
+    if (inode.type == S_IFREG) passthrough_released(inode, fi->fh);
     writer_released(fi->fh);
     close(file_fd(fi));
     fuse_reply_err(req, 0);

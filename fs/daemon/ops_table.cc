@@ -2,7 +2,8 @@
 //
 // Every operation runs inside guarded() (guarded.h).
 #include "guarded.h"
-#include "init_flags.h"
+#include "kernel_replies.h"
+#include "passthrough.h"
 #include "ops.h"
 
 namespace chasefs {
@@ -39,13 +40,16 @@ void op_init(void *userdata, struct fuse_conn_info *conn) {
     // returns, or a query that follows it would answer from the old bytes.
     conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
     // Lookups of query names in one directory may run in parallel; libfuse
-    // 3.14 does not pass this on to the kernel, init_flags.cc does.
+    // 3.14 does not pass this on to the kernel, kernel_replies.cc does.
     if (conn->capable & FUSE_CAP_PARALLEL_DIROPS) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
     // Splice moves pages of the source file straight to the reader.
     if (conn->capable & FUSE_CAP_SPLICE_READ) conn->want |= FUSE_CAP_SPLICE_READ;
     if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
     if (conn->capable & FUSE_CAP_SPLICE_MOVE) conn->want |= FUSE_CAP_SPLICE_MOVE;
-    init_flags_expect_reply(conn);
+    // Reads, writes and mmap of ordinary files straight to the backing file,
+    // where the kernel can (passthrough.h); libfuse 3.14 cannot ask for it,
+    // kernel_replies.cc does.
+    init_reply_expect(conn, passthrough_negotiate());
 }
 
 const struct fuse_lowlevel_ops &chasefs_operations() {

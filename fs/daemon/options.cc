@@ -17,7 +17,8 @@ enum Key {
     KEY_USER_ANSWER_MEMORY,
     KEY_DROP,
     KEY_HELP,
-    KEY_VERSION
+    KEY_VERSION,
+    KEY_PASSTHROUGH,
 };
 
 struct ParseState {
@@ -34,6 +35,7 @@ const struct fuse_opt kSpec[] = {
     FUSE_OPT_KEY("cache=", KEY_CACHE),
     FUSE_OPT_KEY("answer_memory=", KEY_ANSWER_MEMORY),
     FUSE_OPT_KEY("user_answer_memory=", KEY_USER_ANSWER_MEMORY),
+    FUSE_OPT_KEY("passthrough=", KEY_PASSTHROUGH),
     // mount(8) and fstab words that mean nothing to a FUSE mount.
     FUSE_OPT_KEY("defaults", KEY_DROP),
     FUSE_OPT_KEY("auto", KEY_DROP),
@@ -116,6 +118,13 @@ int handle_option(void *data, const char *arg, int key, struct fuse_args *) {
             }
             return 0;
         }
+        case KEY_PASSTHROUGH:
+            if (strcmp(value_of(arg), "auto") != 0 && strcmp(value_of(arg), "off") != 0) {
+                st->error = std::string(arg) + ": passthrough is auto or off";
+                return -1;
+            }
+            c.passthrough = strcmp(value_of(arg), "auto") == 0;
+            return 0;
         case KEY_DROP:
             return 0;
         case KEY_HELP:
@@ -180,7 +189,9 @@ void print_usage(const char *prog) {
         "                         used by formats that can prove a block current (LMDB)\n"
         "    -o answer_memory=BYTES       memory for query answers held by the daemon\n"
         "                                 (512M); past it: ENOBUFS\n"
-        "    -o user_answer_memory=BYTES  the same per uid (128M); past it: EDQUOT\n\n",
+        "    -o user_answer_memory=BYTES  the same per uid (128M); past it: EDQUOT\n"
+        "    -o passthrough=auto|off      reads, writes and mmap of ordinary files\n"
+        "                                 straight to SRC where the kernel can (auto)\n\n",
         prog);
     fuse_cmdline_help();
     fuse_lowlevel_help();

@@ -34,6 +34,13 @@ void read_fn_attribute(int fd, std::string *format, std::string *object) {
 
 }  // namespace
 
+bool DataFile::looks_like_one(int fd) {
+    if (fgetxattr(fd, "user.chase.fn", nullptr, 0) >= 0) return true;
+    struct stat st;
+    if (fstat(fd, &st) < 0) return false;
+    return !sniff_format(fd, uint64_t(st.st_size)).empty();
+}
+
 Status DataFile::open(const std::string &path, const OpenOptions &opts,
                       std::shared_ptr<DataFile> *out) {
     std::shared_ptr<DataFile> f(new DataFile);

@@ -72,6 +72,15 @@ Status open_format(int fd, uint64_t size, const std::string &format_name,
                          "with the user.chase.fn attribute)");
 }
 
+std::string sniff_format(int fd, uint64_t size) {
+    uint8_t head[4096] = {};
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    if (n < 0) return "";
+    for (const FormatEntry *f : kFormats)
+        if (f->sniff && f->sniff(head, size_t(n), size)) return f->name;
+    return "";
+}
+
 std::string detect_format(int fd, uint64_t size) {
     uint8_t head[4096] = {};
     ssize_t n = pread(fd, head, sizeof head, 0);

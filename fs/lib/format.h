@@ -81,6 +81,9 @@ Status open_format(int fd, uint64_t size, const std::string &format_name,
 // The format a file looks like: by magic number, or for formats without one
 // (cdb) by a structural check of its header; "" if none.  For attach --detect.
 std::string detect_format(int fd, uint64_t size);
+// The format whose magic number the file begins with, or "" (no structural
+// guesses: those are detect_format's).
+std::string sniff_format(int fd, uint64_t size);
 
 // Names of the formats that can be named explicitly.
 std::vector<std::string> format_names();

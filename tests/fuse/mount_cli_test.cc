@@ -106,8 +106,8 @@ TEST(MountCli, BadCommandLinesSayWhy) {
 // names the commands only a mount answers, and such a command on a file off
 // any mount says exactly that instead of "unknown command".
 TEST(MountCli, VersionsHelpAndMountOnlyCommands) {
-    for (const std::string &bin : {std::string(chasefs_bin()), std::string(CHASECTL_BIN),
-                                   std::string(mkindex_bin())}) {
+    for (const std::string &bin :
+         {std::string(chasefs_bin()), std::string(CHASECTL_BIN), std::string(mkindex_bin())}) {
         ShellResult r = sh(bin + " --version");
         EXPECT_EQ(r.status, 0) << bin;
         EXPECT_NE(r.out.find(" " CHASEFS_VERSION), std::string::npos) << bin << ": " << r.out;

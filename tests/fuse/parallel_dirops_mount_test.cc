@@ -1,5 +1,5 @@
 // Parallel directory operations: the kernel gets FUSE_PARALLEL_DIROPS in
-// the INIT reply (libfuse 3.14 drops it; fs/daemon/init_flags.cc adds it),
+// the INIT reply (libfuse 3.14 drops it; fs/daemon/kernel_replies.cc adds it),
 // so lookups in one directory run at once.  The daemon's inode table,
 // query-name table and reaper must stay right under that: 16 processes
 // create, rename, look up and unlink names in one directory while queries

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -12,6 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <thread>
 #include <cstring>
 #include <dirent.h>
 #include <functional>
@@ -59,17 +63,48 @@ std::string meta(const std::string &path, bool with_ino = true) {
     return buf;
 }
 
-// Runs op on the mount and on ref/ and expects the same transcript.
-class PassthroughTest : public MountedTest {
+// Runs op on the mount and on ref/ and expects the same transcript.  Every
+// test runs twice: with kernel passthrough of ordinary files forced off (the
+// daemon serves every read and write) and with it on where the kernel has
+// it (-o passthrough=auto, the default).
+class PassthroughTest : public MountedTest, public ::testing::WithParamInterface<const char *> {
    protected:
+    std::vector<std::string> mount_args() const override {
+        std::vector<std::string> args = MountedTest::mount_args();
+        args.push_back("-o");
+        args.push_back(std::string("passthrough=") + GetParam());
+        return args;
+    }
     void same(const std::function<std::string(const std::string &base)> &op) {
         std::string on_mount = op(mnt());
         std::string on_ref = op(ref());
         EXPECT_EQ(on_mount, on_ref);
     }
+    bool passthrough_wanted() const { return strcmp(GetParam(), "auto") == 0; }
+    // The daemon's own account (user.chase.daemon on the mount root).
+    std::string daemon_value(const std::string &key) const {
+        std::string all =
+            sh("getfattr --absolute-names --only-values -n user.chase.daemon " + quote(mnt())).out;
+        size_t at = all.find("\n" + key + "=");
+        if (at == std::string::npos) return "<no " + key + ">";
+        at += key.size() + 2;
+        return all.substr(at, all.find('\n', at) - at);
+    }
 };
 
-TEST_F(PassthroughTest, CreateWriteReadAndExclusiveCreate) {
+INSTANTIATE_TEST_SUITE_P(Passthrough, PassthroughTest, ::testing::Values("off", "auto"),
+                         [](const auto &info) { return std::string(info.param); });
+
+// Whether this kernel can pass files through (Linux >= 6.9 built with
+// CONFIG_FUSE_PASSTHROUGH), from its own configuration.
+bool kernel_has_passthrough() {
+    ShellResult r =
+        sh("{ zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r); } "
+           "| grep -c '^CONFIG_FUSE_PASSTHROUGH=y'");
+    return r.out == "1\n";
+}
+
+TEST_P(PassthroughTest, CreateWriteReadAndExclusiveCreate) {
     same([](const std::string &b) {
         std::string t;
         int fd = open((b + "/f").c_str(), O_CREAT | O_EXCL | O_RDWR, 0640);
@@ -88,7 +123,7 @@ TEST_F(PassthroughTest, CreateWriteReadAndExclusiveCreate) {
     EXPECT_EQ(meta(mnt("f")), meta(src("f")));
 }
 
-TEST_F(PassthroughTest, StatShowsTheSourceInodeAndMetadata) {
+TEST_P(PassthroughTest, StatShowsTheSourceInodeAndMetadata) {
     write_file(src("a"), "abc");
     mkdir(src("d").c_str(), 0700);
     symlink("a", src("l").c_str());
@@ -96,7 +131,7 @@ TEST_F(PassthroughTest, StatShowsTheSourceInodeAndMetadata) {
     EXPECT_EQ(list_dir(mnt()), list_dir(src()));
 }
 
-TEST_F(PassthroughTest, SetattrChmodChownUtimensTruncate) {
+TEST_P(PassthroughTest, SetattrChmodChownUtimensTruncate) {
     same([](const std::string &b) {
         std::string f = b + "/s", t;
         write_file(f, "0123456789");
@@ -125,7 +160,7 @@ TEST_F(PassthroughTest, SetattrChmodChownUtimensTruncate) {
     EXPECT_EQ(meta(mnt("s")), meta(src("s")));
 }
 
-TEST_F(PassthroughTest, DirectoriesMkdirRmdirUnlink) {
+TEST_P(PassthroughTest, DirectoriesMkdirRmdirUnlink) {
     same([](const std::string &b) {
         std::string t;
         t += outcome(mkdir((b + "/d").c_str(), 0751));
@@ -146,7 +181,7 @@ TEST_F(PassthroughTest, DirectoriesMkdirRmdirUnlink) {
     EXPECT_EQ(list_dir(mnt("e")), list_dir(src("e")));
 }
 
-TEST_F(PassthroughTest, RenameWithFlags) {
+TEST_P(PassthroughTest, RenameWithFlags) {
     same([](const std::string &b) {
         std::string t;
         write_file(b + "/a", "A");
@@ -171,7 +206,7 @@ TEST_F(PassthroughTest, RenameWithFlags) {
     EXPECT_EQ(read_file(src("d1/c")), "B");
 }
 
-TEST_F(PassthroughTest, HardLinksSymlinksAndFifos) {
+TEST_P(PassthroughTest, HardLinksSymlinksAndFifos) {
     same([](const std::string &b) {
         std::string t;
         write_file(b + "/f", "data");
@@ -198,7 +233,7 @@ TEST_F(PassthroughTest, HardLinksSymlinksAndFifos) {
     EXPECT_EQ(meta(mnt("s")), meta(src("s")));
 }
 
-TEST_F(PassthroughTest, OpenFlags) {
+TEST_P(PassthroughTest, OpenFlags) {
     same([](const std::string &b) {
         std::string t, f = b + "/o";
         write_file(f, "12345");
@@ -221,7 +256,7 @@ TEST_F(PassthroughTest, OpenFlags) {
     });
 }
 
-TEST_F(PassthroughTest, StatfsIsTheSourceFilesystems) {
+TEST_P(PassthroughTest, StatfsIsTheSourceFilesystems) {
     struct statvfs a, b;
     ASSERT_EQ(statvfs(mnt().c_str(), &a), 0);
     ASSERT_EQ(statvfs(src().c_str(), &b), 0);
@@ -231,7 +266,7 @@ TEST_F(PassthroughTest, StatfsIsTheSourceFilesystems) {
     EXPECT_EQ(a.f_namemax, b.f_namemax);
 }
 
-TEST_F(PassthroughTest, ExtendedAttributesOfTheFileItself) {
+TEST_P(PassthroughTest, ExtendedAttributesOfTheFileItself) {
     same([](const std::string &b) {
         std::string t, f = b + "/x";
         write_file(f, "");
@@ -257,7 +292,7 @@ TEST_F(PassthroughTest, ExtendedAttributesOfTheFileItself) {
     EXPECT_EQ(getxattr(src("dir").c_str(), "user.d", buf, sizeof buf), 1);
 }
 
-TEST_F(PassthroughTest, FallocateAndCopyFileRange) {
+TEST_P(PassthroughTest, FallocateAndCopyFileRange) {
     same([](const std::string &b) {
         std::string t, f = b + "/fa";
         int fd = open(f.c_str(), O_CREAT | O_RDWR, 0644);
@@ -284,7 +319,7 @@ TEST_F(PassthroughTest, FallocateAndCopyFileRange) {
     });
 }
 
-TEST_F(PassthroughTest, LargeFileSequentialAndRandomReads) {
+TEST_P(PassthroughTest, LargeFileSequentialAndRandomReads) {
     std::string data(8 << 20, '\0');
     std::mt19937_64 rng(42);
     for (auto &c : data) c = static_cast<char>(rng());
@@ -301,7 +336,7 @@ TEST_F(PassthroughTest, LargeFileSequentialAndRandomReads) {
     close(fd);
 }
 
-TEST_F(PassthroughTest, FlockReachesTheSourceAndPosixLocksExclude) {
+TEST_P(PassthroughTest, FlockReachesTheSourceAndPosixLocksExclude) {
     write_file(src("lock"), "");
     int fd = open(mnt("lock").c_str(), O_RDWR);
     ASSERT_GE(fd, 0);
@@ -332,7 +367,7 @@ TEST_F(PassthroughTest, FlockReachesTheSourceAndPosixLocksExclude) {
     close(fd);
 }
 
-TEST_F(PassthroughTest, InodeNumbersAreStableAcrossRemount) {
+TEST_P(PassthroughTest, InodeNumbersAreStableAcrossRemount) {
     write_file(src("keep"), "k");
     mkdir(src("kd").c_str(), 0755);
     struct stat before_f, before_d, after_f, after_d;
@@ -346,7 +381,7 @@ TEST_F(PassthroughTest, InodeNumbersAreStableAcrossRemount) {
     EXPECT_EQ(before_d.st_ino, after_d.st_ino);
 }
 
-TEST_F(PassthroughTest, SigtermUnmountsCleanly) {
+TEST_P(PassthroughTest, SigtermUnmountsCleanly) {
     write_file(src("t"), "t");
     ASSERT_EQ(kill(daemon_.pid(), SIGTERM), 0);
     int status = 0;
@@ -356,6 +391,103 @@ TEST_F(PassthroughTest, SigtermUnmountsCleanly) {
     auto r = sh("grep -c " + quote(" " + mnt() + " fuse.chasefs") + " /proc/mounts");
     EXPECT_EQ(r.out, "0\n") << "still mounted after SIGTERM";
     EXPECT_EQ(read_file(src("t")), "t");
+}
+
+// Which opens the kernel passes through: ordinary files where the kernel has
+// it, never data files (their writes must hold the daemon's content lock)
+// nor query names, and nothing when forced off.
+TEST_P(PassthroughTest, OnlyOrdinaryFilesArePassedThroughAndOnlyWhenAsked) {
+    make_index(src("users.db"), 100, 1);
+    write_file(src("plain"), "ordinary bytes");
+    std::string mode = daemon_value("passthrough");
+    if (!passthrough_wanted()) {
+        EXPECT_EQ(mode, "off (-o passthrough=off)");
+    } else if (kernel_has_passthrough()) {
+        EXPECT_EQ(mode, "on") << daemon_.log();
+    } else {
+        EXPECT_EQ(mode.rfind("off (", 0), 0u) << mode;
+        std::cerr << "\n*** this kernel has no FUSE passthrough: the auto mode is tested "
+                     "as its fallback only ***\n";
+    }
+    bool on = mode == "on";
+    EXPECT_EQ(daemon_value("passthrough_opens"), "0");
+    EXPECT_EQ(read_file(mnt("users.db")), read_file(src("users.db")));
+    EXPECT_EQ(read_file(mnt("users.db@42")), "42");
+    EXPECT_EQ(daemon_value("passthrough_opens"), "0") << "a data file or query was passed through";
+    EXPECT_EQ(read_file(mnt("plain")), "ordinary bytes");
+    EXPECT_EQ(daemon_value("passthrough_opens"), on ? "1" : "0");
+    // A data file made through the mount (created ordinary, passed through)
+    // answers queries as soon as the writer has closed it.
+    write_file(mnt("copy.db"), read_file(src("users.db")));
+    EXPECT_EQ(read_file(mnt("copy.db@42")), "42");
+    EXPECT_EQ(read_file(src("copy.db")), read_file(src("users.db")));
+}
+
+// mmap of an ordinary file, both ways: what is stored through a shared
+// mapping reaches the source, and a mapping reads what the source holds.
+TEST_P(PassthroughTest, MmapReadsAndWritesTheSourceBytes) {
+    std::string data(3 * 4096 + 100, 'a');
+    for (size_t i = 0; i < data.size(); i++) data[i] = char('a' + i % 26);
+    write_file(src("m"), data);
+    int fd = open(mnt("m").c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    void *p = mmap(nullptr, data.size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ASSERT_NE(p, MAP_FAILED) << strerror(errno);
+    auto *bytes = static_cast<char *>(p);
+    EXPECT_TRUE(std::string(bytes, data.size()) == data);
+    memcpy(bytes + 4090, "THROUGH-MMAP", 12);
+    ASSERT_EQ(msync(p, data.size(), MS_SYNC), 0);
+    munmap(p, data.size());
+    close(fd);
+    data.replace(4090, 12, "THROUGH-MMAP");
+    EXPECT_TRUE(read_file(src("m")) == data);
+    EXPECT_TRUE(read_file(mnt("m")) == data);
+    struct stat on_mount, on_src;
+    ASSERT_EQ(stat(mnt("m").c_str(), &on_mount), 0);
+    ASSERT_EQ(stat(src("m").c_str(), &on_src), 0);
+    EXPECT_EQ(on_mount.st_size, on_src.st_size);
+    EXPECT_EQ(on_mount.st_mtim.tv_sec, on_src.st_mtim.tv_sec);
+    EXPECT_EQ(on_mount.st_mtim.tv_nsec, on_src.st_mtim.tv_nsec);
+}
+
+// Four writers on one file at once, each through its own descriptor, and a
+// reader: the file ends as the writes say, on the mount and in the source,
+// with the same size and mtime.
+TEST_P(PassthroughTest, ConcurrentWritersEndWhereTheSourceDoes) {
+    constexpr size_t kChunk = 64 * 1024, kWriters = 4, kRounds = 16;
+    write_file(src("shared"), "");
+    std::vector<std::thread> writers;
+    std::atomic<int> failures{0};
+    for (size_t w = 0; w < kWriters; w++)
+        writers.emplace_back([&, w] {
+            int fd = open(mnt("shared").c_str(), O_WRONLY);
+            if (fd < 0) {
+                failures++;
+                return;
+            }
+            std::string chunk(kChunk, char('0' + w));
+            for (size_t r = 0; r < kRounds; r++) {
+                off_t at = off_t((r * kWriters + w) * kChunk);
+                if (pwrite(fd, chunk.data(), kChunk, at) != ssize_t(kChunk)) failures++;
+            }
+            close(fd);
+        });
+    std::thread reader([&] {
+        for (int i = 0; i < 50; i++) {
+            int err = 0;
+            read_file(mnt("shared"), &err);
+            if (err) failures++;
+        }
+    });
+    for (auto &t : writers) t.join();
+    reader.join();
+    EXPECT_EQ(failures.load(), 0);
+    std::string expect;
+    for (size_t r = 0; r < kRounds; r++)
+        for (size_t w = 0; w < kWriters; w++) expect += std::string(kChunk, char('0' + w));
+    EXPECT_TRUE(read_file(src("shared")) == expect);
+    EXPECT_TRUE(read_file(mnt("shared")) == expect);
+    EXPECT_EQ(meta(mnt("shared")), meta(src("shared")));
 }
 
 // The mount hides its own source; the daemon still reaches it.

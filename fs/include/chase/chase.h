@@ -102,6 +102,11 @@ class DataFile {
    public:
     static Status open(const std::string &path, const OpenOptions &opts,
                        std::shared_ptr<DataFile> *out);
+    // Whether open() would take the file at fd (readable, any offset) for a
+    // data file without being told its format: it carries user.chase.fn, or
+    // begins with a known magic number.  Cheap (one xattr, one 4 KiB read);
+    // formats without a magic number count only with the attribute.
+    static bool looks_like_one(int fd);
     ~DataFile();
 
     const std::string &path() const { return path_; }

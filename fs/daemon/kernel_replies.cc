@@ -1,8 +1,9 @@
-#include "init_flags.h"
+#include "kernel_replies.h"
 
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 #include <linux/fuse.h>
+#include <stddef.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -17,12 +18,26 @@ namespace chasefs {
 
 namespace {
 
+// Passthrough's part of the protocol (Linux 6.9, FUSE 7.40), which the
+// Debian 12 kernel headers predate: the flag is bit 5 of flags2, the depth
+// the word after flags2 (unused[0] in older headers), the open flag bit 7,
+// the backing id the last word of fuse_open_out (its padding before 7.40).
+constexpr uint64_t kPassthroughFlag = 1ull << 37;
+constexpr size_t kMaxStackDepthAt = offsetof(struct fuse_init_out, flags2) + 4;
+constexpr uint32_t kOpenPassthrough = 1u << 7;
+static_assert(sizeof(struct fuse_open_out) == 16);
+static_assert(sizeof(struct fuse_init_out) >= kMaxStackDepthAt + 4);
+
 // Set by the init operation on the thread that will write the INIT reply
 // (libfuse's do_init() calls it and then replies, on the same thread).
 thread_local bool expecting_init_reply = false;
-thread_local uint32_t init_flags_to_add = 0;
+thread_local uint64_t init_flags_to_add = 0;
+// Set by an open on the thread that will write its reply next.
+thread_local int open_reply_backing_id = 0;
 
 std::atomic<uint64_t> sent_flags{0};
+std::atomic<uint64_t> offered_flags{0};
+std::atomic<bool> init_request_seen{false};
 
 // The INIT reply as do_init() writes it: the out header, then fuse_init_out
 // (24 bytes up to protocol 7.22, the whole struct after).  Anything else is
@@ -32,11 +47,32 @@ void amend_init_reply(struct iovec *iov, int count) {
     auto *out = static_cast<struct fuse_out_header *>(iov[0].iov_base);
     if (out->error != 0 || iov[1].iov_len < offsetof(struct fuse_init_out, max_background)) return;
     auto *init = static_cast<struct fuse_init_out *>(iov[1].iov_base);
-    init->flags |= init_flags_to_add;
+    init->flags |= uint32_t(init_flags_to_add);
+    bool ext = (init->flags & FUSE_INIT_EXT) && iov[1].iov_len >= sizeof(struct fuse_init_out);
+    if (ext && (init_flags_to_add & kPassthroughFlag)) {
+        init->flags2 |= uint32_t(kPassthroughFlag >> 32);
+        // Backing files are ext4's own (depth 0), so the mount has depth 1.
+        uint32_t depth = 1;
+        memcpy(static_cast<char *>(iov[1].iov_base) + kMaxStackDepthAt, &depth, sizeof depth);
+    }
     uint64_t words = init->flags;
-    if ((init->flags & FUSE_INIT_EXT) && iov[1].iov_len >= sizeof(struct fuse_init_out))
-        words |= uint64_t(init->flags2) << 32;
+    if (ext) words |= uint64_t(init->flags2) << 32;
     sent_flags.store(words, std::memory_order_relaxed);
+}
+
+// An OPEN reply is the out header and fuse_open_out; a CREATE reply the
+// header and one buffer of fuse_entry_out followed by fuse_open_out.
+void amend_open_reply(struct iovec *iov, int count, int backing_id) {
+    if (count != 2 || iov[0].iov_len != sizeof(struct fuse_out_header)) return;
+    auto *out = static_cast<struct fuse_out_header *>(iov[0].iov_base);
+    if (out->error != 0 || iov[1].iov_len < sizeof(struct fuse_open_out)) return;
+    char *open_out =
+        static_cast<char *>(iov[1].iov_base) + iov[1].iov_len - sizeof(struct fuse_open_out);
+    auto *o = reinterpret_cast<struct fuse_open_out *>(open_out);
+    o->open_flags |= kOpenPassthrough;
+    o->open_flags &= ~uint32_t(FOPEN_KEEP_CACHE | FOPEN_DIRECT_IO);
+    int32_t id = backing_id;
+    memcpy(open_out + offsetof(struct fuse_open_out, padding), &id, sizeof id);
 }
 
 void log_sent_flags() {
@@ -48,6 +84,7 @@ void log_sent_flags() {
 ssize_t amending_writev(int fd, struct iovec *iov, int count, void *) {
     bool init = std::exchange(expecting_init_reply, false);
     if (init) amend_init_reply(iov, count);
+    if (int id = std::exchange(open_reply_backing_id, 0)) amend_open_reply(iov, count, id);
     ssize_t n = writev(fd, iov, count);
     if (init && fs().config.debug) {
         int err = errno;  // libfuse reads it after we return
@@ -57,8 +94,25 @@ ssize_t amending_writev(int fd, struct iovec *iov, int count, void *) {
     return n;
 }
 
-ssize_t plain_read(int fd, void *buf, size_t len, void *) {
-    return read(fd, buf, len);
+// The first request is INIT: what the kernel offers is read from it, since
+// libfuse 3.14 keeps only the flags it knows.
+ssize_t observing_read(int fd, void *buf, size_t len, void *) {
+    ssize_t n = read(fd, buf, len);
+    if (n > 0 && !init_request_seen.load(std::memory_order_relaxed)) {
+        auto *in = static_cast<const struct fuse_in_header *>(buf);
+        constexpr size_t kWanted =
+            sizeof(struct fuse_in_header) + offsetof(struct fuse_init_in, unused);
+        if (size_t(n) >= sizeof(struct fuse_in_header) && in->opcode == FUSE_INIT) {
+            init_request_seen.store(true, std::memory_order_relaxed);
+            if (size_t(n) >= kWanted) {
+                auto *init = reinterpret_cast<const struct fuse_init_in *>(in + 1);
+                uint64_t words = init->flags;
+                if (init->flags & FUSE_INIT_EXT) words |= uint64_t(init->flags2) << 32;
+                offered_flags.store(words, std::memory_order_relaxed);
+            }
+        }
+    }
+    return n;
 }
 
 // libfuse moves file data with splice only when the custom io offers it;
@@ -93,14 +147,15 @@ constexpr std::pair<uint64_t, const char *> kFlagNames[] = {
     {FUSE_CACHE_SYMLINKS, "CACHE_SYMLINKS"},
     {FUSE_EXPLICIT_INVAL_DATA, "EXPLICIT_INVAL_DATA"},
     {FUSE_INIT_EXT, "INIT_EXT"},
+    {kPassthroughFlag, "PASSTHROUGH"},
 };
 
 }  // namespace
 
-bool init_flags_install(struct fuse_session *se) {
+bool kernel_replies_install(struct fuse_session *se) {
     static const struct fuse_custom_io io = {
         .writev = amending_writev,
-        .read = plain_read,
+        .read = observing_read,
         .splice_receive = plain_splice,
         .splice_send = plain_splice,
     };
@@ -112,11 +167,20 @@ bool init_flags_install(struct fuse_session *se) {
     return true;
 }
 
-void init_flags_expect_reply(const struct fuse_conn_info *conn) {
+bool kernel_offers_passthrough() {
+    return offered_flags.load(std::memory_order_relaxed) & kPassthroughFlag;
+}
+
+void init_reply_expect(const struct fuse_conn_info *conn, bool passthrough) {
     init_flags_to_add = 0;
     if ((conn->want & FUSE_CAP_PARALLEL_DIROPS) && (conn->capable & FUSE_CAP_PARALLEL_DIROPS))
         init_flags_to_add |= FUSE_PARALLEL_DIROPS;
+    if (passthrough && kernel_offers_passthrough()) init_flags_to_add |= kPassthroughFlag;
     expecting_init_reply = true;
+}
+
+void open_reply_expect_passthrough(int backing_id) {
+    open_reply_backing_id = backing_id;
 }
 
 std::string init_flags_text() {
