@@ -2,9 +2,10 @@
 # The whole test suite on a fresh Debian 12 machine, as root: set up and
 # build (.ci/setup.sh), the GoogleTest suites under CTest (engines, hostile
 # functions, tools, FUSE mounts, real formats), the same suites again under
-# ASan + UBSan (build-asan), then the kernel tier (the patched kernel under
-# QEMU).  Ends with one "N passed, M failed" line over all tiers and exits
-# non-zero if anything failed.
+# ASan + UBSan (build-asan), the Debian package installed and mounted, the
+# fuzz smoke, then the kernel tier (the patched kernel under QEMU).  Ends
+# with one "N passed, M failed" line over all tiers and exits non-zero if
+# anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -78,6 +79,16 @@ if [ -z "$asan_total" ]; then
 fi
 passed=$((passed + asan_total - asan_failed)); failed=$((failed + asan_failed))
 stage_done "sanitizer build+ctest"
+
+# The Debian package (tests/package): built from build/ with CPack,
+# installed with apt-get, mounted through the installed files only (mount -t
+# fuse.chasefs, mount -t chasefs, fstab lines), purged.  One pass or fail.
+if bash tests/package/package_test.sh build; then
+  passed=$((passed + 1)); echo "run-all: package test passed"
+else
+  failed=$((failed + 1)); echo "run-all: package test FAILED"
+fi
+stage_done "package"
 
 # The fuzz smoke (tests/fuzz): every libFuzzer target for a bounded time on
 # its seed corpus, built with clang into build-fuzz; one pass or fail per
