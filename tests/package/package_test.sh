@@ -119,7 +119,7 @@ deb=$work/pkg/chasefs_${version}_${arch}.deb
   ls -l "$work/pkg" >&2
   fail "cpack did not make $(basename "$deb")"
 }
-grep "dpkg-shlibdeps" "$work/cpack.log" >&2 &&
+grep "dpkg-shlibdeps is not found" "$work/cpack.log" >&2 &&
   fail "CPack could not run dpkg-shlibdeps (above; Debian package dpkg-dev)"
 say "$(basename "$deb"): $(stat -c %s "$deb") bytes"
 
