@@ -49,7 +49,8 @@ struct QueryNode : Node {
     std::string file;      // "F"
     Query query;
     uint64_t ino = 0;
-    uint64_t nlookup = 0;  // guarded by the table mutex
+    uint64_t nlookup = 0;                               // guarded by the table mutex
+    std::chrono::steady_clock::time_point last_lookup;  // guarded by the table mutex
 
     // The last answer and the data file it came from.  A data file object
     // stands for one exact version of F (any write through the mount, any
@@ -102,7 +103,7 @@ size_t high_water() {
     static const size_t n = [] {
         const char *e = getenv("CHASEFS_QUERY_HIGH_WATER");
         size_t v = e ? strtoul(e, nullptr, 10) : 0;
-        return v >= 2 ? v : size_t(8192);
+        return v >= 2 ? v : size_t(65536);
     }();
     return n;
 }
@@ -281,11 +282,13 @@ chase::Status run_node_query(fuse_req_t req, QueryNode &q, OpenAnswer *out) {
 void reply_node(fuse_req_t req, Inode &dir, const char *name, DataFileAt &f, Query q) {
     struct fuse_entry_param e = {};  // timeouts 0: every use comes back here
     QueryNode *node;
+    bool fresh;  // a new name: the reaper has no entry for it
     fuse_ino_t parent = nodeid_of(&dir);
     {
         QueryTable &t = table();
         std::lock_guard<std::mutex> g(t.mutex);
         auto &slot = t.by_name[table_key(parent, name)];
+        fresh = !slot;
         if (!slot) {
             slot = std::make_unique<QueryNode>();
             slot->dir = &dir;
@@ -296,6 +299,7 @@ void reply_node(fuse_req_t req, Inode &dir, const char *name, DataFileAt &f, Que
         }
         node = slot.get();
         node->nlookup++;
+        node->last_lookup = std::chrono::steady_clock::now();
         // Size unknown until the query runs: getattr, which the kernel sends
         // for stat since these attributes expire at once, has it.
         e.attr = answer_attr(f.st, 0, node->ino);
@@ -314,13 +318,26 @@ void reply_node(fuse_req_t req, Inode &dir, const char *name, DataFileAt &f, Que
             return;
         }
         e.attr = a.attr;
+        // The entry still expires at once (every path walk comes back here
+        // and runs the query afresh), but the attributes just computed
+        // serve the open that follows: its permission check, fstat and the
+        // reads' size check would each cost a GETATTR (3 of a cat's 8
+        // requests).  Reads are direct, so a size that changed by the open
+        // cannot cut an answer short.  Not past half the high-water mark:
+        // there a stat must come back as a GETATTR, which back-pressure
+        // defers (a LOOKUP cannot wait: it holds the directory's lock).
+        if (query_node_count() < high_water() / 2) e.attr_timeout = fs().config.timeout;
     }
     e.ino = nodeid_of(node);
     if (fuse_reply_entry(req, &e) != 0) {
         query_forget(node, 1);
         return;
     }
-    query_reaper_enqueue(parent, name);
+    // A small point answer may stay with its name; anything larger is
+    // charged to the user's budget while the name lives (answer_budget.h).
+    constexpr off_t kLingerBytes = 4096;
+    bool may_linger = node->query.kind == QueryKind::get && e.attr.st_size <= kLingerBytes;
+    if (fresh) query_reaper_enqueue(parent, name, may_linger);
 }
 
 }  // namespace
@@ -438,10 +455,20 @@ void query_forget(QueryNode *q, uint64_t n) {
     if (q->nlookup == 0) t.by_name.erase(table_key(nodeid_of(q->dir), q->name));
 }
 
-bool query_name_alive(fuse_ino_t parent, const std::string &name) {
+bool query_name_alive(fuse_ino_t parent, const std::string &name,
+                      std::chrono::steady_clock::time_point *last_lookup) {
     QueryTable &t = table();
     std::lock_guard<std::mutex> g(t.mutex);
-    return t.by_name.count(table_key(parent, name)) != 0;
+    auto it = t.by_name.find(table_key(parent, name));
+    if (it == t.by_name.end()) return false;
+    *last_lookup = it->second->last_lookup;
+    return true;
+}
+
+// Below half the high-water mark, where attributes are still cached (see
+// reply_node), and with room for the names of the last kDelay.
+size_t query_names_kept() {
+    return high_water() * 3 / 8;
 }
 
 uint64_t query_deferred_count() {

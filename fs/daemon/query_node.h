@@ -3,12 +3,12 @@
 // lookup checks the name (F is a data file, the caller may read it, the
 // query parses) and runs a point query, so an absent key is ENOENT to every
 // call, O_CREAT included; ranges and aggregates always exist and run in
-// getattr and open, which the kernel does not serialise per directory as it
-// does lookups (libfuse 3.14 cannot ask for parallel directory operations).  The kernel is told to
-// drop each name soon after its use (query_reaper.cc), so query names do not
-// pile up in the kernel's dentry cache or in this table.
+// getattr and open.  The kernel is told to drop names that are no longer
+// used (query_reaper.cc), so query names do not pile up in the kernel's
+// dentry cache or in this table.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -41,12 +41,19 @@ size_t query_node_count();
 // before the session goes away.
 void query_deferred_stop();
 uint64_t query_deferred_count();  // getattr/open requests deferred so far
-// Whether the kernel still holds the query name `name` under `parent`.
-bool query_name_alive(fuse_ino_t parent, const std::string &name);
+// Whether the kernel still holds the query name `name` under `parent`, and
+// when it was last looked up.
+bool query_name_alive(fuse_ino_t parent, const std::string &name,
+                      std::chrono::steady_clock::time_point *last_lookup);
+// How many query names the reaper leaves to the kernel while they are in
+// use (3/8 of the table's high-water mark).
+size_t query_names_kept();
 
 // The reaper thread that asks the kernel to forget used query names.
 void query_reaper_start(struct fuse_session *se);
-void query_reaper_enqueue(fuse_ino_t parent, const std::string &name);
+// A name just looked up for the first time; one that `may_linger` (a small
+// point answer) stays while it is used, within query_names_kept().
+void query_reaper_enqueue(fuse_ino_t parent, const std::string &name, bool may_linger);
 void query_reaper_stop();
 std::string query_reaper_counters();  // "key=value" lines for user.chase.daemon
 
