@@ -66,6 +66,11 @@ struct Inode : Node {
     unsigned cached_opens = 0;
     std::vector<uint64_t> passthrough_fhs;
     int backing_id = 0;
+    // Whether the file was a data file when last looked at, and its ctime
+    // and size then (a write, truncate or xattr change moves ctime).
+    int64_t classified_ctime_ns = -1;
+    off_t classified_size = -1;
+    bool classified_data = false;
 };
 
 // Helpers shared by the operations.

@@ -66,8 +66,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
     Inode &inode = *static_cast<Inode *>(node);
     // O_DIRECT is not passed on: FUSE requests need not be aligned.
     int flags = fi->flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | O_DIRECT);
-    bool data_file =
-        inode.type == S_IFREG && passthrough_is_data_file(AT_FDCWD, proc_path(inode.fd));
+    bool data_file = inode.type == S_IFREG && passthrough_is_data_file(inode);
     int fd, err = 0;
     if (flags & O_TRUNC) {
         WriteGuard writing(inode);

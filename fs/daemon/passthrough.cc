@@ -82,6 +82,24 @@ bool passthrough_is_data_file(int dirfd, const std::string &path) {
     return data;
 }
 
+bool passthrough_is_data_file(Inode &inode) {
+    if (!active.load(std::memory_order_relaxed)) return false;
+    struct stat st;
+    if (fstat(inode.fd, &st) < 0) return true;
+    int64_t ctime_ns = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    {
+        std::lock_guard<std::mutex> g(inode.open_mutex);
+        if (inode.classified_ctime_ns == ctime_ns && inode.classified_size == st.st_size)
+            return inode.classified_data;
+    }
+    bool data = passthrough_is_data_file(AT_FDCWD, proc_path(inode.fd));
+    std::lock_guard<std::mutex> g(inode.open_mutex);
+    inode.classified_ctime_ns = ctime_ns;
+    inode.classified_size = st.st_size;
+    inode.classified_data = data;
+    return data;
+}
+
 int passthrough_opened(Inode &inode, uint64_t fh, bool data_file) {
     std::lock_guard<std::mutex> g(inode.open_mutex);
     bool pass = active.load(std::memory_order_relaxed) &&

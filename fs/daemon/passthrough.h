@@ -28,6 +28,9 @@ bool passthrough_negotiate();
 // before it is opened, since O_TRUNC would hide what the file was: whether
 // it is a data file.  False when absent or when passthrough is off.
 bool passthrough_is_data_file(int dirfd, const std::string &path);
+// The same for a known inode; the answer is kept on the inode while the
+// file's ctime and size stay as they were.
+bool passthrough_is_data_file(Inode &inode);
 
 // After the open succeeded with descriptor fh: the backing id to reply with
 // (open_reply_expect_passthrough), or 0 to serve this open as before.  Every
