@@ -242,13 +242,19 @@ std::string ensure_big_file(const std::string &dir, unsigned mib) {
     return path;
 }
 
-void run_files(const Options &o, Emitter &em, const std::string &src, const std::string &mnt) {
+// Ordinary files through the mount, with kernel passthrough where the
+// kernel has it (the default, -o passthrough=auto) and with it forced off
+// (a second mount), against the backing directory in the same run.
+void run_files(const Options &o, Emitter &em, const std::string &src, const std::string &mnt,
+               const std::string &mnt_off) {
     std::string big = ensure_big_file(src, o.big_mib);
-    std::string via_mount = mnt + "/bench-fs-big.bin";
+    const std::pair<const char *, std::string> places[] = {
+        {"backing", big},
+        {"mount", mnt + "/bench-fs-big.bin"},
+        {"mount_nopassthrough", mnt_off + "/bench-fs-big.bin"}};
     std::map<std::string, double> mib;
     for (const char *cache : {"cold", "warm"}) {
-        for (const char *where : {"backing", "mount"}) {
-            std::string path = std::string(where) == "mount" ? via_mount : big;
+        for (const auto &[where, path] : places) {
             if (std::string(cache) == "cold")
                 drop_caches();
             else
@@ -264,24 +270,61 @@ void run_files(const Options &o, Emitter &em, const std::string &src, const std:
             mib[std::string(where) + "/" + cache] = rate;
         }
     }
-    double cold = mib["mount/cold"] / std::max(1e-9, mib["backing/cold"]);
+    auto ratio = [](double a, double b) { return a / std::max(1e-9, b); };
+    double cold = ratio(mib["mount/cold"], mib["backing/cold"]);
     em.check("sequential read, not cached: mount / backing", cold, 0.8, cold >= 0.8, "ratio");
-    double warm = mib["mount/warm"] / std::max(1e-9, mib["backing/warm"]);
-    em.check("sequential read, cached: mount / backing (reported)", warm, 0, true, "ratio");
+    double warm = ratio(mib["mount/warm"], mib["backing/warm"]);
+    em.check("sequential read, cached: mount (passthrough) / backing", warm, 0.95, warm >= 0.95,
+             "ratio");
+    double warm_off = ratio(mib["mount_nopassthrough/warm"], mib["backing/warm"]);
+    em.check("sequential read, cached: mount without passthrough / backing (reported)", warm_off, 0,
+             true, "ratio");
 
     uint64_t size = static_cast<uint64_t>(o.big_mib) << 20;
-    drop_caches();
-    em.sample("randread4k_backing", 1, o.seconds,
-              run_processes(1, o.seconds, random_read_4k(big, size)));
-    drop_caches();
-    em.sample("randread4k_mount", 1, o.seconds,
-              run_processes(1, o.seconds, random_read_4k(via_mount, size)));
-    std::string cdir = "bench-fs-create";
-    mkdir((src + "/" + cdir).c_str(), 0755);
-    em.sample("create_backing", 1, o.seconds,
-              run_processes(1, o.seconds, create_small_files(src + "/" + cdir)));
-    em.sample("create_mount", 1, o.seconds,
-              run_processes(1, o.seconds, create_small_files(mnt + "/" + cdir)));
+    for (const char *cache : {"cold", "warm"})
+        for (const auto &[where, path] : places) {
+            if (std::string(cache) == "cold")
+                drop_caches();
+            else
+                seq_read_mib_s(path, 1 << 20);
+            em.sample(std::string("randread4k_") + cache + "_" + where, 1, o.seconds,
+                      run_processes(1, o.seconds, random_read_4k(path, size)));
+        }
+    auto &k = em.kept;
+    double rand = ratio(k["randread4k_warm_mount/1/ops_s"], k["randread4k_warm_backing/1/ops_s"]);
+    em.check("4 KiB random reads, cached: mount (passthrough) / backing", rand, 0.95, rand >= 0.95,
+             "ratio");
+    double rand_off = ratio(k["randread4k_warm_mount_nopassthrough/1/ops_s"],
+                            k["randread4k_warm_backing/1/ops_s"]);
+    em.check("4 KiB random reads, cached: mount without passthrough / backing (reported)", rand_off,
+             0, true, "ratio");
+
+    // Metadata from 1 and 16 processes, each in a directory of its own.
+    std::string mdir = "bench-fs-meta";
+    std::string cmd = "rm -rf '" + src + "/" + mdir + "'";
+    if (system(cmd.c_str()) != 0) fprintf(stderr, "bench_fs: %s failed\n", cmd.c_str());
+    mkdir((src + "/" + mdir).c_str(), 0755);
+    using Workload = OpFactory (*)(const std::string &);
+    const std::pair<const char *, Workload> ops[] = {
+        {"create", create_files}, {"stat", stat_files}, {"unlink", unlink_files}};
+    for (unsigned procs : {1u, 16u})
+        for (const auto &[what, make] : ops)
+            for (const char *where : {"backing", "mount"}) {
+                std::string dir = (std::string(where) == "mount" ? mnt : src) + "/" + mdir;
+                em.sample(std::string(what) + "_" + where, procs, o.seconds,
+                          run_processes(procs, o.seconds, make(dir)));
+            }
+    if (system(cmd.c_str()) != 0) fprintf(stderr, "bench_fs: %s failed\n", cmd.c_str());
+    for (const auto &[what, make] : ops)
+        for (unsigned procs : {1u, 16u}) {
+            std::string p = std::to_string(procs);
+            double r = ratio(k[std::string(what) + "_mount/" + p + "/ops_s"],
+                             k[std::string(what) + "_backing/" + p + "/ops_s"]);
+            bool target = std::string(what) == "create" && procs == 16;
+            em.check(std::string(what) + "s/s from " + p + " process" + (procs > 1 ? "es" : "") +
+                         ", separate directories: mount / backing" + (target ? "" : " (reported)"),
+                     r, target ? 0.3 : 0, !target || r >= 0.3, "ratio");
+        }
 }
 
 void run_memory(const Options &o, Emitter &em, const Mount &m, const std::string &mounted) {
@@ -383,7 +426,16 @@ int main(int argc, char **argv) {
     Emitter em{o, {}};
     std::string mounted = m.mnt + "/" + base;
     if (o.modes.find("queries") != std::string::npos) run_queries(o, em, o.file, mounted, nkeys);
-    if (o.modes.find("files") != std::string::npos) run_files(o, em, dir, m.mnt);
+    if (o.modes.find("files") != std::string::npos) {
+        Mount off;
+        std::string opts =
+            o.mount_opts.empty() ? "passthrough=off" : o.mount_opts + ",passthrough=off";
+        if (!off.start(o.chasefs, dir, o.work + "/mnt-nopassthrough", opts)) {
+            fprintf(stderr, "bench_fs: chasefs -o passthrough=off did not mount %s\n", dir.c_str());
+            return 1;
+        }
+        run_files(o, em, dir, m.mnt, off.mnt);
+    }
     if (o.modes.find("memory") != std::string::npos) run_memory(o, em, m, mounted);
     return 0;
 }

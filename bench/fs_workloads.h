@@ -14,7 +14,8 @@ struct Sample {
     std::vector<uint32_t> lat_ns;
 };
 
-// One operation of a worker: returns 0 on a right answer, 1 wrong, 2 error.
+// One operation of a worker: returns 0 on a right answer, 1 wrong, 2 error;
+// 3 for the worker's own setup between operations (not timed or counted).
 using Op = std::function<int(uint64_t rng)>;
 // Makes a worker's operation (called in the child, after fork).
 using OpFactory = std::function<Op()>;
@@ -41,6 +42,11 @@ Sample lib_inflight(const std::string &backing_file, uint64_t nkeys, unsigned in
 double seq_read_mib_s(const std::string &path, size_t block);  // whole file once
 OpFactory random_read_4k(const std::string &path, uint64_t size);
 OpFactory create_small_files(const std::string &dir);
+// Metadata, each worker in a directory of its own under dir: create (and
+// close) new empty files; stat one of 256 files; unlink files made for it.
+OpFactory create_files(const std::string &dir);
+OpFactory stat_files(const std::string &dir);
+OpFactory unlink_files(const std::string &dir);
 
 void drop_caches();
 

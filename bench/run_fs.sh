@@ -9,8 +9,10 @@
 # mount point and measures (see bench_fs.cc):
 #   queries  libchase vs F@KEY open+read+close vs getxattr vs ioctl, from 1
 #            and 16 processes; libchase with 16 chains in flight
-#   files    sequential read of a BIG-MIB file, cold and warm, 4 KiB random
-#            reads and small-file creates, mount vs backing directory
+#   files    sequential and 4 KiB random reads of a BIG-MIB file, cold and
+#            warm, and creates, stats and unlinks from 1 and 16 processes:
+#            backing directory vs the mount (passthrough where the kernel
+#            has it) vs a second mount with -o passthrough=off
 #   memory   (first repetition only) 16 processes look up N distinct query
 #            names; the daemon's RSS idle / peak / after
 # plus "fs_check" lines: the issue-3 targets computed from that repetition.
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
         --names) names=$2; shift 2 ;;
         --big-mib) big=$2; shift 2 ;;
         --modes) modes=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "run_fs.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -61,7 +63,7 @@ out=$results/fs.jsonl
 : > "$out"
 : > "$results/fs.errors.log"
 work=$(mktemp -d /var/tmp/chasefs-bench-fs-XXXXXX)
-trap 'fusermount3 -u "$work/mnt" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'fusermount3 -u "$work/mnt" 2>/dev/null || true; fusermount3 -u "$work/mnt-nopassthrough" 2>/dev/null || true; rm -rf "$work"' EXIT
 for rep in $(seq 1 "$reps"); do
     m=$modes
     [ "$rep" = 1 ] || m=${m//memory/}
