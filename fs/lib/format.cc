@@ -72,24 +72,30 @@ Status open_format(int fd, uint64_t size, const std::string &format_name,
                          "with the user.chase.fn attribute)");
 }
 
-std::string sniff_format(int fd, uint64_t size) {
+namespace {
+
+// By magic number first; then, if `structural`, by the header checks of
+// formats without one.
+std::string format_from_head(int fd, uint64_t size, bool structural) {
     uint8_t head[4096] = {};
     ssize_t n = pread(fd, head, sizeof head, 0);
     if (n < 0) return "";
     for (const FormatEntry *f : kFormats)
         if (f->sniff && f->sniff(head, size_t(n), size)) return f->name;
+    if (structural)
+        for (const FormatEntry *f : kFormats)
+            if (f->detect && f->detect(head, size_t(n), size)) return f->name;
     return "";
 }
 
+}  // namespace
+
+std::string sniff_format(int fd, uint64_t size) {
+    return format_from_head(fd, size, false);
+}
+
 std::string detect_format(int fd, uint64_t size) {
-    uint8_t head[4096] = {};
-    ssize_t n = pread(fd, head, sizeof head, 0);
-    if (n < 0) return "";
-    for (const FormatEntry *f : kFormats)
-        if (f->sniff && f->sniff(head, size_t(n), size)) return f->name;
-    for (const FormatEntry *f : kFormats)
-        if (f->detect && f->detect(head, size_t(n), size)) return f->name;
-    return "";
+    return format_from_head(fd, size, true);
 }
 
 std::string printable_key(std::string_view key) {

@@ -70,6 +70,15 @@ our_daemons() {
   done
 }
 
+# Whether every daemon of ours has exited, within 5 s.
+daemons_gone() {
+  for _ in $(seq 50); do
+    [ -z "$(our_daemons)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 cleanup() {
   local rc=$? m pid keep_work=0
   set +e
@@ -206,11 +215,7 @@ check_mount() {
   engine=$(getfattr -n user.chase.engine --only-values "$m/users.db" 2>/dev/null) ||
     fail "$how: no user.chase.engine on $m/users.db"
   umount "$m" || fail "$how: umount $m failed"
-  for _ in $(seq 50); do
-    [ -z "$(our_daemons)" ] && break
-    sleep 0.1
-  done
-  [ -z "$(our_daemons)" ] || fail "$how: the daemon did not exit after umount"
+  daemons_gone || fail "$how: the daemon did not exit after umount"
   say "$how: answers right (engine $engine), unmounted"
 }
 
@@ -274,11 +279,7 @@ hidden_out=$(unshare --mount --propagation private /bin/sh -eu -c '
   fail "the installed programs failed with the build and source trees hidden"
 }
 while IFS= read -r line; do say "  $line"; done <<<"$hidden_out"
-for _ in $(seq 50); do
-  [ -z "$(our_daemons)" ] && break
-  sleep 0.1
-done
-[ -z "$(our_daemons)" ] || fail "a daemon outlived the hidden-tree mount"
+daemons_gone || fail "a daemon outlived the hidden-tree mount"
 
 # --- 5. Purge ---------------------------------------------------------------
 say "apt-get purge chasefs"
