@@ -105,7 +105,11 @@ int passthrough_opened(Inode &inode, uint64_t fh, bool data_file) {
     bool pass = active.load(std::memory_order_relaxed) &&
                 (!inode.passthrough_fhs.empty() || (inode.cached_opens == 0 && !data_file));
     if (pass && inode.passthrough_fhs.empty()) {
-        BackingMap map = {static_cast<int32_t>(fh), 0, 0};
+        // The inode's O_PATH descriptor, not this open's: the kernel takes
+        // only the path from it (each open gets a backing file of its own,
+        // with its own flags), and the registration then holds no access
+        // mode of the first opener for as long as other opens keep it.
+        BackingMap map = {static_cast<int32_t>(inode.fd), 0, 0};
         int id = ioctl(session_fd(), kBackingOpen, &map);
         if (id <= 0) {
             int err = errno;
