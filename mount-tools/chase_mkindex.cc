@@ -69,7 +69,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     Progress progress(Progress::wanted(opts.progress));
-    bool text_kv = !opts.generated && is_text_kv_format(opts.format);  // byte keys: lmdb, cdb
+    // byte keys: lmdb, cdb, rocksdb, leveldb
+    bool text_kv = !opts.generated && is_text_kv_format(opts.format);
     std::unique_ptr<KvSource> src;
     if (!text_kv)
         if (BuildError e = make_source(opts, &progress, &src); !e.ok()) return fail(progress, e);
@@ -80,8 +81,9 @@ int main(int argc, char **argv) {
     WriteSummary summary;
     const FormatWriter *writer = find_format(opts.format);
     OutputTarget target{out.fd(), out.temp_path()};
-    if (BuildError e = text_kv ? build_text_kv(opts.format, opts.tsv, target, &progress, &summary)
-                               : writer->write(*src, target, &progress, &summary);
+    if (BuildError e =
+            text_kv ? build_text_kv(opts.format, opts.tsv, opts.table, target, &progress, &summary)
+                    : writer->write(*src, opts.table, target, &progress, &summary);
         !e.ok())
         return fail(progress, e);
     struct stat st {};

@@ -2,11 +2,12 @@
 
 #include "bptree_writer.h"
 #include "mkindex_textkv.h"
+#include "sst/sst_writers.h"
 
 namespace mkindex {
 
-BuildError write_bptree_format(const KvSource &src, const OutputTarget &out, Progress *progress,
-                               WriteSummary *summary) {
+BuildError write_bptree_format(const KvSource &src, const TableOptions &, const OutputTarget &out,
+                               Progress *progress, WriteSummary *summary) {
     BptreeSummary s;
     if (BuildError e = write_bptree(src, out.fd, progress, &s); !e.ok()) return e;
     *summary = WriteSummary{s.nkeys, "depth " + std::to_string(s.depth)};
@@ -15,9 +16,9 @@ BuildError write_bptree_format(const KvSource &src, const OutputTarget &out, Pro
 
 const std::vector<FormatWriter> &format_writers() {
     static const std::vector<FormatWriter> table = {
-        {"bptree", write_bptree_format},
-        {"lmdb", write_lmdb_format},
-        {"cdb", write_cdb_format},
+        {"bptree", write_bptree_format},   {"lmdb", write_lmdb_format},
+        {"cdb", write_cdb_format},         {"rocksdb", write_rocksdb_format},
+        {"leveldb", write_leveldb_format},
     };
     return table;
 }

@@ -9,6 +9,7 @@
 
 #include "build_error.h"
 #include "kv_source.h"
+#include "mkindex_options.h"
 #include "progress.h"
 
 namespace mkindex {
@@ -26,17 +27,19 @@ struct WriteSummary {
     std::string shape;  // e.g. "depth 3"
 };
 
+// table: --block-size and the other table options, already checked against
+// the format (check_table_options); formats without them ignore it.
 struct FormatWriter {
     const char *name;
-    BuildError (*write)(const KvSource &src, const OutputTarget &out, Progress *progress,
-                        WriteSummary *summary);
+    BuildError (*write)(const KvSource &src, const TableOptions &table, const OutputTarget &out,
+                        Progress *progress, WriteSummary *summary);
 };
 
 const std::vector<FormatWriter> &format_writers();
 const FormatWriter *find_format(const std::string &name);
 
 // The chase B+-tree writer, as a table entry.
-BuildError write_bptree_format(const KvSource &src, const OutputTarget &out, Progress *progress,
-                               WriteSummary *summary);
+BuildError write_bptree_format(const KvSource &src, const TableOptions &table,
+                               const OutputTarget &out, Progress *progress, WriteSummary *summary);
 
 }  // namespace mkindex

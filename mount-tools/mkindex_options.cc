@@ -2,11 +2,13 @@
 
 #include <getopt.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 
 #include "chase/bptree.h"
 #include "mkindex_formats.h"
+#include "sst/sst_writers.h"
 
 namespace mkindex {
 
@@ -23,6 +25,10 @@ BuildError parse_u64(const char *opt, const char *text, uint64_t *v) {
 
 }  // namespace
 
+bool TableOptions::was_given(const std::string &opt) const {
+    return std::find(given.begin(), given.end(), opt) != given.end();
+}
+
 std::string mkindex_usage() {
     std::string formats;
     for (const FormatWriter &w : format_writers())
@@ -34,17 +40,36 @@ std::string mkindex_usage() {
            "  --levels N   31^N generated keys 0, S, 2S, ... (value = the key in decimal)\n"
            "  --count N    N generated keys instead (a partly filled tree)\n"
            "  --tsv IN     key<TAB>value lines (IN - = stdin); bptree: key a decimal u64, value\n"
-           "               at most 63 bytes; lmdb, cdb: key = the bytes before the first tab\n"
+           "               at most 63 bytes; other formats: key = the bytes before the\n"
+           "               first tab\n"
            "  --progress   show progress even when stderr is not a terminal\n"
-           "  --version    chase-mkindex's version\n";
+           "  --version    chase-mkindex's version\n"
+           "rocksdb (one SST table) and leveldb (one .ldb table), keys in byte order:\n"
+           "  --block-size BYTES     data block size (4096)\n"
+           "  --compression NAME     rocksdb: none|snappy|lz4|zstd|zlib; leveldb: none|snappy\n"
+           "                         (default snappy)\n"
+           "  --restart-interval N   keys between restart points in a data block (16)\n"
+           "  --filter-bits N        a Bloom filter of N bits per key, 0..100 (0: none)\n"
+           "  --format-version N     rocksdb only: 0..5 (5)\n"
+           "  --checksum NAME        rocksdb only: none|crc32c|xxhash|xxhash64|xxh3 (xxh3)\n";
 }
 
 BuildError parse_mkindex_args(int argc, char **argv, MkindexOptions *o) {
     static const option longopts[] = {
-        {"levels", required_argument, nullptr, 'l'}, {"count", required_argument, nullptr, 'n'},
-        {"stride", required_argument, nullptr, 's'}, {"tsv", required_argument, nullptr, 't'},
-        {"format", required_argument, nullptr, 'f'}, {"progress", no_argument, nullptr, 'p'},
-        {"help", no_argument, nullptr, 'h'},         {"version", no_argument, nullptr, 'V'},
+        {"levels", required_argument, nullptr, 'l'},
+        {"count", required_argument, nullptr, 'n'},
+        {"stride", required_argument, nullptr, 's'},
+        {"tsv", required_argument, nullptr, 't'},
+        {"format", required_argument, nullptr, 'f'},
+        {"progress", no_argument, nullptr, 'p'},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, 'V'},
+        {"block-size", required_argument, nullptr, 'B'},
+        {"compression", required_argument, nullptr, 'C'},
+        {"format-version", required_argument, nullptr, 'F'},
+        {"checksum", required_argument, nullptr, 'K'},
+        {"filter-bits", required_argument, nullptr, 'L'},
+        {"restart-interval", required_argument, nullptr, 'R'},
         {nullptr, 0, nullptr, 0},
     };
     *o = MkindexOptions{};
@@ -83,6 +108,30 @@ BuildError parse_mkindex_args(int argc, char **argv, MkindexOptions *o) {
             case 'p':
                 o->progress = true;
                 break;
+            case 'B':
+            case 'F':
+            case 'L':
+            case 'R': {
+                const char *name = c == 'B'   ? "--block-size"
+                                   : c == 'F' ? "--format-version"
+                                   : c == 'L' ? "--filter-bits"
+                                              : "--restart-interval";
+                uint64_t *dst = c == 'B'   ? &o->table.block_size
+                                : c == 'F' ? &o->table.format_version
+                                : c == 'L' ? &o->table.filter_bits
+                                           : &o->table.restart_interval;
+                if (BuildError e = parse_u64(name, optarg, dst); !e.ok()) return e;
+                o->table.given.push_back(name);
+                break;
+            }
+            case 'C':
+                o->table.compression = optarg;
+                o->table.given.push_back("--compression");
+                break;
+            case 'K':
+                o->table.checksum = optarg;
+                o->table.given.push_back("--checksum");
+                break;
             case 'h':
                 o->help = true;
                 return {};
@@ -105,7 +154,7 @@ BuildError parse_mkindex_args(int argc, char **argv, MkindexOptions *o) {
     if (optind != argc - 1)
         return BuildError::make(EINVAL, optind == argc ? "missing OUT" : "more than one OUT");
     o->out = argv[optind];
-    return {};
+    return check_table_options(o->format, o->table);
 }
 
 }  // namespace mkindex

@@ -3,10 +3,26 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "build_error.h"
 
 namespace mkindex {
+
+// Options of the table formats (--format rocksdb|leveldb), as given; which
+// values each library takes is checked by check_table_options
+// (sst/sst_table_options.cc) once the format is known.
+struct TableOptions {
+    uint64_t block_size = 4096;
+    std::string compression;  // "" = the library's default (snappy for both)
+    uint64_t format_version = 5;
+    std::string checksum;      // "" = RocksDB 7.8's default, xxh3
+    uint64_t filter_bits = 0;  // bits per key of a Bloom filter; 0 = no filter
+    uint64_t restart_interval = 16;
+    std::vector<std::string> given;  // the options the command line set ("--block-size", ...)
+
+    bool was_given(const std::string &opt) const;
+};
 
 struct MkindexOptions {
     std::string format = "bptree";
@@ -17,6 +33,7 @@ struct MkindexOptions {
     uint64_t stride = 1;
     std::string tsv;
     std::string out;
+    TableOptions table;
     bool progress = false;  // force progress even if stderr is not a tty
     bool help = false;
     bool version = false;

@@ -1,9 +1,12 @@
-// Byte-key TSV input for the LMDB and cdb writers (see mkindex_textkv.h).
+// Byte-key TSV input for the LMDB, cdb, RocksDB and LevelDB writers (see
+// mkindex_textkv.h).
 #include "mkindex_textkv.h"
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "sst/sst_writers.h"
 
 namespace mkindex {
 
@@ -52,25 +55,30 @@ std::vector<TextRecord> text_records(const KvSource &src) {
     return out;
 }
 
-BuildError write_lmdb_format(const KvSource &src, const OutputTarget &out, Progress *progress,
-                             WriteSummary *summary) {
+BuildError write_lmdb_format(const KvSource &src, const TableOptions &, const OutputTarget &out,
+                             Progress *progress, WriteSummary *summary) {
     return write_lmdb_records(text_records(src), out, progress, summary);
 }
 
-BuildError write_cdb_format(const KvSource &src, const OutputTarget &out, Progress *progress,
-                            WriteSummary *summary) {
+BuildError write_cdb_format(const KvSource &src, const TableOptions &, const OutputTarget &out,
+                            Progress *progress, WriteSummary *summary) {
     return write_cdb_records(text_records(src), out, progress, summary);
 }
 
 bool is_text_kv_format(const std::string &format) {
-    return format == "lmdb" || format == "cdb";
+    return format == "lmdb" || format == "cdb" || format == "rocksdb" || format == "leveldb";
 }
 
-BuildError build_text_kv(const std::string &format, const std::string &tsv, const OutputTarget &out,
-                         Progress *progress, WriteSummary *summary) {
+BuildError build_text_kv(const std::string &format, const std::string &tsv,
+                         const TableOptions &table, const OutputTarget &out, Progress *progress,
+                         WriteSummary *summary) {
     std::vector<TextRecord> recs;
     if (BuildError e = read_text_tsv(tsv, &recs, progress); !e.ok()) return e;
     if (format == "lmdb") return write_lmdb_records(std::move(recs), out, progress, summary);
+    if (format == "rocksdb")
+        return write_rocksdb_records(std::move(recs), table, out, progress, summary);
+    if (format == "leveldb")
+        return write_leveldb_records(std::move(recs), table, out, progress, summary);
     return write_cdb_records(recs, out, progress, summary);
 }
 

@@ -1,4 +1,4 @@
-// Key/value files for the real formats (LMDB, cdb): keys and values are
+// Key/value files for the real formats (LMDB, cdb, RocksDB, LevelDB): keys and values are
 // bytes, not the B+-tree's decimal keys and 63-byte values.
 //
 //   TSV line   key<TAB>value<LF>   key: the bytes before the first TAB (no
@@ -38,15 +38,16 @@ BuildError write_cdb_records(const std::vector<TextRecord> &recs, const OutputTa
                              Progress *progress, WriteSummary *summary);
 
 // Table entries (mkindex_formats.cc): the generated/decimal source as text.
-BuildError write_lmdb_format(const KvSource &src, const OutputTarget &out, Progress *progress,
-                             WriteSummary *summary);
-BuildError write_cdb_format(const KvSource &src, const OutputTarget &out, Progress *progress,
-                            WriteSummary *summary);
+BuildError write_lmdb_format(const KvSource &src, const TableOptions &table,
+                             const OutputTarget &out, Progress *progress, WriteSummary *summary);
+BuildError write_cdb_format(const KvSource &src, const TableOptions &table, const OutputTarget &out,
+                            Progress *progress, WriteSummary *summary);
 
-// --tsv for these formats: read byte keys and write.  false if format is
-// not one of them.
+// --tsv for these formats (and rocksdb, leveldb, sst/sst_writers.h): read
+// byte keys and write.  false if format is not one of them.
 bool is_text_kv_format(const std::string &format);
-BuildError build_text_kv(const std::string &format, const std::string &tsv, const OutputTarget &out,
-                         Progress *progress, WriteSummary *summary);
+BuildError build_text_kv(const std::string &format, const std::string &tsv,
+                         const TableOptions &table, const OutputTarget &out, Progress *progress,
+                         WriteSummary *summary);
 
 }  // namespace mkindex

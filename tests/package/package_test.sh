@@ -45,6 +45,7 @@ expected_files="
 /usr/sbin/mount.chasefs
 /usr/share/man/man8/chasefs.8
 /usr/share/man/man1/chasectl.1
+/usr/share/man/man1/chase-mkindex.1
 /usr/share/doc/chasefs/examples/fstab
 /usr/share/doc/chasefs/examples/srv-index.mount"
 
