@@ -13,6 +13,9 @@ namespace chase {
 
 namespace {
 
+// The longest read a BlockPrep may ask for: a block and its trailer.
+constexpr uint64_t kMaxPrepSpan = 4u << 20;
+
 std::string hex(uint64_t v) {
     char buf[24];
     snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
@@ -116,6 +119,23 @@ bool UserEngine::issue_round(unsigned c) {
     std::vector<Read> hits;  // served from the cache, handed in after the loop
     for (auto [off, len] : ch.next) {
         uint64_t aligned = off & ~uint64_t(CHASE_IO_ALIGN - 1);
+        if (ch.spec->prep) {
+            uint32_t want = len ? len : CHASE_BLOCK_SIZE;
+            uint64_t span =
+                std::min<uint64_t>(kMaxPrepSpan, ((off - aligned) + want + CHASE_IO_ALIGN - 1) &
+                                                     ~uint64_t(CHASE_IO_ALIGN - 1));
+            void *buf = nullptr;
+            if (posix_memalign(&buf, 4096, span)) buf = nullptr;
+            unsigned slot = take_slot(c);
+            ch.round.push_back(
+                {aligned, uint32_t(span), slot, static_cast<uint8_t *>(buf), off, want});
+            if (!buf) {
+                hits.push_back(ch.round.back());  // fails in prepare_block, no read
+                continue;
+            }
+            if (!alone) ring_.read(ch.file->direct_fd(), buf, uint32_t(span), aligned, slot);
+            continue;
+        }
         uint64_t want = (off - aligned) + (len ? len : CHASE_BLOCK_SIZE);
         uint32_t rl = uint32_t(std::min<uint64_t>(
             CHASE_BLOCK_SIZE, (want + CHASE_IO_ALIGN - 1) & ~uint64_t(CHASE_IO_ALIGN - 1)));
@@ -132,11 +152,40 @@ bool UserEngine::issue_round(unsigned c) {
     ch.next.clear();
     if (alone && hits.empty()) {
         const Read &r = ch.round.front();
-        ssize_t got = pread(ch.file->direct_fd(), backend_->block(r.slot), r.len, r.off);
+        ssize_t got = pread(ch.file->direct_fd(), r.bounce ? r.bounce : backend_->block(r.slot),
+                            r.len, r.off);
         on_read(r.slot, got < 0 ? -errno : int(got));
     }
-    for (const Read &r : hits) on_read(r.slot, int(r.len), /*from_cache=*/true);
+    for (const Read &r : hits)
+        on_read(r.slot, r.bounce || !ch.spec->prep ? int(r.len) : -ENOMEM, /*from_cache=*/true);
     return true;
+}
+
+bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
+    Chain &ch = chains_[c];
+    uint32_t out_len = 0;
+    if (got < 0 && ch.end >= 0) {
+        ch.end = got;
+        ch.error = "read of " + std::to_string(r.want_len) + " bytes at " + hex(r.want_off) +
+                   " failed: " + strerror(-got);
+    } else if (ch.end >= 0) {
+        uint64_t skip = r.want_off - r.off;
+        uint32_t have =
+            uint64_t(got) > skip ? uint32_t(std::min<uint64_t>(got - skip, r.want_len)) : 0;
+        Status st = ch.spec->prep->prepare(backend_->scratch(c), r.want_off, r.bounce + skip, have,
+                                           backend_->block(r.slot), &out_len);
+        if (!st.ok()) {
+            ch.end = -st.err;
+            ch.error = st.msg;
+            out_len = 0;
+        }
+    }
+    free(r.bounce);
+    r.bounce = nullptr;
+    out_len = std::min(out_len, CHASE_BLOCK_SIZE);
+    prepare_hop(r.slot, ch, r.want_off, out_len, ++ch.hops);
+    memset(backend_->block(r.slot) + out_len, 0, CHASE_BLOCK_SIZE - out_len);
+    return ch.end >= 0;
 }
 
 unsigned UserEngine::take_slot(unsigned c) {
@@ -156,8 +205,12 @@ void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
     if (--ch.outstanding) return;
     ch.spec->reads_done_ns = now_ns();  // the round's last read is in
     // The whole round is back: hand its blocks to the function in order.
-    for (const Read &r : ch.round) {
+    for (Read &r : ch.round) {
         int got = slot_res_[r.slot];
+        if (r.bounce || ch.spec->prep) {
+            prepare_block(c, r, got);
+            continue;
+        }
         if (got < 0 && ch.end >= 0) {
             ch.end = got;
             ch.error = "read of " + std::to_string(r.len) + " bytes at " + hex(r.off) +

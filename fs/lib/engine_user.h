@@ -54,6 +54,11 @@ class UserEngine final : public Engine {
         uint64_t off;  // 512-aligned
         uint32_t len;
         unsigned slot;
+        // A read for a BlockPrep: the aligned span lands here, and the
+        // function gets [want_off, want_off + want_len) as prepared.
+        uint8_t *bounce = nullptr;
+        uint64_t want_off = 0;
+        uint32_t want_len = 0;
     };
     struct Chain {
         const DataFile *file = nullptr;
@@ -85,6 +90,8 @@ class UserEngine final : public Engine {
     bool issue_round(unsigned c);
     unsigned take_slot(unsigned c);
     void prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint32_t len, uint32_t hop);
+    // The hop of a read made for a BlockPrep; false if the chain failed.
+    bool prepare_block(unsigned c, Read &r, int got);
     // from_cache: the block came from the file's block cache, not the disk.
     void on_read(unsigned slot, int res, bool from_cache = false);
     void run_ready();

@@ -14,6 +14,25 @@
 
 namespace chase {
 
+struct ChainSpec;
+
+// Blocks a format must check or transform before its function may read
+// them: a checksum to verify, a compressed block to inflate.  A chain that
+// carries one gets every read exactly as asked, [off, off + len) however it
+// straddles sectors, and its function sees what prepare() made of it.
+// Only the user-space engines see each block; the kernel runs a chain
+// without coming back, so a Session runs these chains on a user-space
+// engine when its engine is the kernel's.
+class BlockPrep {
+   public:
+    virtual ~BlockPrep() = default;
+    // data: the file's bytes [off, off + len) (fewer at the end of the file).
+    // Writes at most CHASE_BLOCK_SIZE bytes to out, their count to *out_len;
+    // may update the chain's scratch area (the engine's live copy).
+    virtual Status prepare(uint8_t *scratch, uint64_t off, const uint8_t *data, uint32_t len,
+                           uint8_t *out, uint32_t *out_len) const = 0;
+};
+
 // What an engine runs: one storage function over one file, with its query.
 struct ChainSpec {
     const Function *fn = nullptr;
@@ -30,6 +49,8 @@ struct ChainSpec {
     // seen complete (0 = unknown).  A format's check of the file made after
     // this moment covers every block the chain read.
     uint64_t reads_done_ns = 0;
+    // Set by formats whose blocks need preparing (see BlockPrep).
+    const BlockPrep *prep = nullptr;
 };
 
 // A range or aggregate runs as several chains, each resuming where the last

@@ -18,6 +18,29 @@ struct Session::Impl {
     std::map<const FunctionSet *, std::unique_ptr<Engine>> user;
     std::function<void(const HopTrace &)> tracer;
 
+    // Chains whose blocks need preparing (ChainSpec::prep) when the engine
+    // is the kernel's: they run on a user-space engine of the same set.
+    std::unique_ptr<Engine> builtin_user;
+    std::map<const FunctionSet *, std::unique_ptr<Engine>> user_user;
+
+    Status engine_for(const DataFile &f, const ChainSpec &spec, Engine **out) {
+        Status st = engine_for(f, out);
+        if (!st.ok() || !spec.prep || (*out)->kind() != EngineKind::kernel) return st;
+        const FunctionSet *set = f.functions().get();
+        std::unique_ptr<Engine> &e = set ? user_user[set] : builtin_user;
+        if (!e) {
+            st = Engine::create(set ? EngineKind::syscall : EngineKind::native, set,
+                                opts.max_inflight, &e);
+            if (!st.ok()) {
+                st.msg = f.path() + ": " + st.msg;
+                return st;
+            }
+            e->set_tracer(tracer);
+        }
+        *out = e.get();
+        return {};
+    }
+
     Status engine_for(const DataFile &f, Engine **out) {
         const FunctionSet *set = f.functions().get();
         if (!set) {
@@ -49,7 +72,7 @@ struct Session::Impl {
     Status run(const DataFile &f, std::unique_ptr<ChainSpec> spec, ChainResult *r,
                std::unique_ptr<ChainSpec> *back) {
         Engine *e;
-        Status st = engine_for(f, &e);
+        Status st = engine_for(f, *spec, &e);
         if (!st.ok()) return st;
         e->submit(f, std::move(spec), [&](ChainSpec &s, const ChainResult &res) {
             *r = res;
@@ -80,6 +103,8 @@ EngineKind Session::engine() const {
 size_t Session::inflight() const {
     size_t n = impl_->builtin->inflight();
     for (auto &[set, e] : impl_->user) n += e->inflight();
+    if (impl_->builtin_user) n += impl_->builtin_user->inflight();
+    for (auto &[set, e] : impl_->user_user) n += e->inflight();
     return n;
 }
 
@@ -87,6 +112,8 @@ void Session::set_tracer(std::function<void(const HopTrace &)> tracer) {
     impl_->tracer = tracer;
     impl_->builtin->set_tracer(tracer);
     for (auto &[set, e] : impl_->user) e->set_tracer(tracer);
+    if (impl_->builtin_user) impl_->builtin_user->set_tracer(tracer);
+    for (auto &[set, e] : impl_->user_user) e->set_tracer(tracer);
 }
 
 // A scan that has read more blocks than a correct walk of the whole file
@@ -143,7 +170,7 @@ Status Session::submit_get(const DataFile &f, std::string_view key, GetCallback 
     Status st = f.format().plan_get(key, spec.get());  // a bad key is refused here
     if (!st.ok()) return st;
     Engine *e;
-    st = impl_->engine_for(f, &e);
+    st = impl_->engine_for(f, *spec, &e);
     if (!st.ok()) return st;
     submit_get_try(e, f, std::string(key), kStaleRetries, std::move(done), impl_->opts.hop_cap,
                    std::move(spec));
@@ -152,10 +179,13 @@ Status Session::submit_get(const DataFile &f, std::string_view key, GetCallback 
 
 Status Session::drain() {
     Status st = impl_->builtin->drain();
-    for (auto &[set, e] : impl_->user) {
+    auto drain_one = [&](Engine *e) {
         Status s2 = e->drain();
         if (st.ok()) st = s2;
-    }
+    };
+    for (auto &[set, e] : impl_->user) drain_one(e.get());
+    if (impl_->builtin_user) drain_one(impl_->builtin_user.get());
+    for (auto &[set, e] : impl_->user_user) drain_one(e.get());
     return st;
 }
 
