@@ -18,7 +18,30 @@ const FormatEntry *const kFormats[] = {
     &kBptreeFormat,
     &kLmdbFormat,
     &kCdbFormat,
+    &kSstFormat,
 };
+
+// The file's last bytes, for magic numbers kept at the end.
+size_t read_tail(int fd, uint64_t size, uint8_t (&tail)[64]) {
+    size_t n = size < sizeof tail ? size_t(size) : sizeof tail;
+    if (n == 0) return 0;
+    ssize_t got = pread(fd, tail, n, off_t(size - n));
+    return got == ssize_t(n) ? n : 0;
+}
+
+const FormatEntry *sniff_edges(int fd, uint64_t size, const uint8_t *head, size_t n) {
+    for (const FormatEntry *f : kFormats)
+        if (f->sniff && f->sniff(head, n, size)) return f;
+    uint8_t tail[64];
+    size_t tn = 0;
+    bool read = false;
+    for (const FormatEntry *f : kFormats) {
+        if (!f->sniff_tail) continue;
+        if (!read) tn = read_tail(fd, size, tail), read = true;
+        if (tn && f->sniff_tail(tail, tn, size)) return f;
+    }
+    return nullptr;
+}
 
 Status unsupported(const Format &f, const char *what) {
     return Status::error(EOPNOTSUPP, std::string("the ") + f.name() + " format has no " + what);
@@ -65,8 +88,8 @@ Status open_format(int fd, uint64_t size, const std::string &format_name,
     uint8_t head[4096] = {};
     ssize_t n = pread(fd, head, sizeof head, 0);
     if (n < 0) return Status::error(errno, "reading the file's first block failed");
-    for (const FormatEntry *f : kFormats)
-        if (f->sniff && f->sniff(head, size_t(n), size)) return f->open(fd, size, user_fns, out);
+    if (const FormatEntry *f = sniff_edges(fd, size, head, size_t(n)))
+        return f->open(fd, size, user_fns, out);
     return Status::error(EMEDIUMTYPE,
                          "not a recognised data file (no known magic number; name the format "
                          "with the user.chase.fn attribute)");
@@ -80,8 +103,7 @@ std::string format_from_head(int fd, uint64_t size, bool structural) {
     uint8_t head[4096] = {};
     ssize_t n = pread(fd, head, sizeof head, 0);
     if (n < 0) return "";
-    for (const FormatEntry *f : kFormats)
-        if (f->sniff && f->sniff(head, size_t(n), size)) return f->name;
+    if (const FormatEntry *f = sniff_edges(fd, size, head, size_t(n))) return f->name;
     if (structural)
         for (const FormatEntry *f : kFormats)
             if (f->detect && f->detect(head, size_t(n), size)) return f->name;

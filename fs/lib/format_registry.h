@@ -15,11 +15,15 @@ struct FormatEntry {
     // A structural check for formats without a magic number (attach
     // --detect); never used to recognise a file on its own.
     bool (*detect)(const uint8_t *head, size_t n, uint64_t size) = nullptr;
+    // For formats whose magic number is at the end (SST tables): tail holds
+    // the file's last n (up to 64) bytes.
+    bool (*sniff_tail)(const uint8_t *tail, size_t n, uint64_t size) = nullptr;
 };
 
 extern const FormatEntry kBptreeFormat;
 extern const FormatEntry kLmdbFormat;
 extern const FormatEntry kCdbFormat;
+extern const FormatEntry kSstFormat;
 
 // A function by name: the user's object first, then the built-ins.
 const Function *find_function(const std::shared_ptr<FunctionSet> &user, const char *name);

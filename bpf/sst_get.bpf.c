@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * Point lookup in one data block of a block-based SST table (layout:
+ * include/chase/sst.h).
+ *
+ *   hop 0   ask for the data block the daemon chose from the table's index
+ *           (and let through its filter), trailer included; or, when the
+ *           filter already said the key is absent, end with -ENOENT
+ *   hop 1   binary-search the restart points for the last one whose key is
+ *           below the user key, then decode the entries after it until one
+ *           is not below: equal means found (the newest version comes
+ *           first), greater or the end of the block means absent
+ *
+ * The scan is one loop over the bytes of the entries, a step per byte, so
+ * that the verifier sees one small body whatever the keys look like.  It
+ * keeps the entry's whole key (prefix compression makes each key depend on
+ * the one before) and m, the length of its user key's common prefix with
+ * the key asked for: a byte shared with the previous key needs no second
+ * look, so every key byte is touched once.
+ */
+#include "chase/sdk.h"
+#include "chase/sst.h"
+
+#define KEY_OFF __builtin_offsetof(struct sst_get_scratch, key)
+#define CUR_OFF __builtin_offsetof(struct sst_get_scratch, cur)
+/* Every step of a search: 11 probes of at most a key's bytes each (at most
+ * 1023 restarts fit a block), then at most one step per byte of the block. */
+#define SEARCH_STEPS (11 * (SST_KEY_AREA + 2) + CHASE_BLOCK_SIZE + 1)
+
+CHASE_INLINE int fail(struct sst_get_scratch *s, __u32 why, int err)
+{
+	s->why = why;
+	return err;
+}
+
+CHASE_INLINE __u8 scratch_u8(const struct chase_ctx *ctx, __u32 off)
+{
+	return ctx->scratch[chase_idx(off, CHASE_SCRATCH_SIZE)];
+}
+
+/* A varint32 at pos (below end); returns 0 or an SST_WHY_*. */
+CHASE_INLINE __u32 get_varint(const struct chase_ctx *ctx, __u32 base, __u32 *pos, __u32 end,
+			      __u32 *out)
+{
+	__u32 v = 0;
+
+	CHASE_FOR(i, 5)
+	{
+		__u8 b;
+
+		if (*pos >= end)
+			return SST_WHY_ENTRY;
+		b = chase_blk_u8(ctx, base + *pos);
+		*pos += 1;
+		v |= (__u32)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*out = v;
+			return 0;
+		}
+	}
+	return SST_WHY_VARINT;
+}
+
+/*
+ * The search is one loop whose steps are a state machine: first the binary
+ * search over the restart points (one step picks a restart and decodes its
+ * entry header, then one step per key byte compared), then the scan of the
+ * entries after the chosen restart (one step per key byte, or per value).
+ */
+enum { PH_PROBE, PH_CMP, PH_SHARED, PH_NONSHARED, PH_VLEN, PH_KEY };
+enum { SCAN_RUNNING, SCAN_FOUND, SCAN_ABSENT, SCAN_BAD };
+
+/* The loop's body reaches its state through the context. */
+#define STATE(ctx) (&((struct sst_get_scratch *)(ctx)->scratch)->search)
+
+CHASE_INLINE long scan_bad(struct sst_search *st, __u32 why)
+{
+	st->result = SCAN_BAD;
+	st->why = why;
+	return 1;
+}
+
+/* The entry's key is whole in cur: compare, and stop or skip its value. */
+CHASE_INLINE long key_done(const struct chase_ctx *ctx)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	__u32 len = st->shared + st->nonshared, ulen = len, m = st->m;
+	int c;
+
+	if (s->flags & SST_F_INTERNAL)
+		ulen -= SST_SEQ_BYTES;
+	if (m > ulen)
+		m = ulen;
+	st->m = m;
+	if (st->vlen > st->end - st->pos)
+		return scan_bad(st, SST_WHY_ENTRY);
+	if (m < ulen && m < s->klen) {
+		__u8 a = scratch_u8(ctx, CUR_OFF + m), b = scratch_u8(ctx, KEY_OFF + m);
+
+		c = a < b ? -1 : 1;
+	} else {
+		c = ulen < s->klen ? -1 : ulen > s->klen;
+	}
+	s->entries++;
+	if (c < 0) {
+		st->pos += st->vlen;
+		st->klen_prev = len;
+		st->phase = PH_SHARED;
+		return 0;
+	}
+	if (c > 0) {
+		st->result = SCAN_ABSENT;
+		return 1;
+	}
+	s->vpos = st->pos;
+	s->vlen = st->vlen;
+	s->trailer = 0;
+	if (s->flags & SST_F_INTERNAL)
+		CHASE_FOR(i, SST_SEQ_BYTES)
+			s->trailer |= (__u64)scratch_u8(ctx, CUR_OFF + ulen + i) << (8 * i);
+	st->result = SCAN_FOUND;
+	return 1;
+}
+
+CHASE_INLINE long varint_done(const struct chase_ctx *ctx, __u32 v)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+
+	switch (st->phase) {
+	case PH_SHARED:
+		if (v > st->klen_prev)
+			return scan_bad(st, SST_WHY_ORDER);
+		st->shared = v;
+		st->phase = PH_NONSHARED;
+		return 0;
+	case PH_NONSHARED:
+		st->nonshared = v;
+		if (v > SST_KEY_AREA || st->shared + v > SST_KEY_AREA)
+			return scan_bad(st, SST_WHY_LONG_KEY);
+		if ((s->flags & SST_F_INTERNAL) && st->shared + v < SST_SEQ_BYTES)
+			return scan_bad(st, SST_WHY_SHORT_KEY);
+		if (st->m > st->shared)
+			st->m = st->shared;
+		st->p = st->shared;
+		st->phase = PH_VLEN;
+		return 0;
+	default:
+		st->vlen = v;
+		st->phase = PH_KEY;
+		if (!st->nonshared)
+			return key_done(ctx);
+		return 0;
+	}
+}
+
+CHASE_INLINE __u32 restart_at(const struct chase_ctx *ctx, __u32 i)
+{
+	const struct sst_search *st = STATE(ctx);
+
+	return chase_blk_le32u(ctx, st->base + st->end + 4 * i);
+}
+
+/* Pick the next restart to compare, or start the scan when the search is
+ * over. */
+CHASE_INLINE long probe(const struct chase_ctx *ctx)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	__u32 r, pos, shared = 0, nonshared = 0, vlen = 0, why;
+
+	if (st->lo >= st->hi) {
+		r = restart_at(ctx, st->lo ? st->lo - 1 : 0);
+		if (r >= st->end)
+			return scan_bad(st, SST_WHY_RESTARTS);
+		st->pos = r;
+		st->phase = PH_SHARED;
+		return 0;
+	}
+	st->mid = st->lo + (st->hi - st->lo) / 2;
+	r = restart_at(ctx, st->mid);
+	if (r >= st->end)
+		return scan_bad(st, SST_WHY_RESTARTS);
+	pos = r;
+	why = get_varint(ctx, st->base, &pos, st->end, &shared);
+	if (!why)
+		why = get_varint(ctx, st->base, &pos, st->end, &nonshared);
+	if (!why)
+		why = get_varint(ctx, st->base, &pos, st->end, &vlen);
+	if (why)
+		return scan_bad(st, why);
+	if (shared)
+		return scan_bad(st, SST_WHY_ORDER);
+	if (nonshared > st->end - pos)
+		return scan_bad(st, SST_WHY_ENTRY);
+	st->ulen = nonshared;
+	if (s->flags & SST_F_INTERNAL) {
+		if (st->ulen < SST_SEQ_BYTES)
+			return scan_bad(st, SST_WHY_SHORT_KEY);
+		st->ulen -= SST_SEQ_BYTES;
+	}
+	st->key_at = pos;
+	st->cmp_pos = 0;
+	st->cmp_len = st->ulen < s->klen ? st->ulen : s->klen;
+	st->phase = PH_CMP;
+	return 0;
+}
+
+/* One byte of the restart key against the key asked for. */
+CHASE_INLINE long compare_byte(const struct chase_ctx *ctx)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	int c;
+
+	if (st->cmp_pos < st->cmp_len) {
+		__u8 a = chase_blk_u8(ctx, st->base + st->key_at + st->cmp_pos);
+		__u8 b = scratch_u8(ctx, KEY_OFF + st->cmp_pos);
+
+		if (a == b) {
+			st->cmp_pos++;
+			return 0;
+		}
+		c = a < b ? -1 : 1;
+	} else {
+		c = st->ulen < s->klen ? -1 : st->ulen > s->klen;
+	}
+	if (c < 0)
+		st->lo = st->mid + 1;
+	else
+		st->hi = st->mid;
+	st->phase = PH_PROBE;
+	return 0;
+}
+
+static long scan_step(__u32 i, void *data)
+{
+	const struct chase_ctx *ctx = data;
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	__u8 b;
+
+	if (st->phase == PH_PROBE)
+		return probe(ctx);
+	if (st->phase == PH_CMP)
+		return compare_byte(ctx);
+	if (st->pos >= st->end) {
+		if (st->phase != PH_SHARED)
+			return scan_bad(st, SST_WHY_ENTRY);
+		st->result = SCAN_ABSENT;
+		return 1;
+	}
+	b = chase_blk_u8(ctx, st->base + st->pos);
+	st->pos++;
+	if (st->phase != PH_KEY) {
+		st->acc |= (__u32)(b & 0x7f) << st->shift;
+		if (b & 0x80) {
+			st->shift += 7;
+			if (st->shift > 28)
+				return scan_bad(st, SST_WHY_VARINT);
+			return 0;
+		}
+		{
+			__u32 v = st->acc;
+
+			st->acc = 0;
+			st->shift = 0;
+			return varint_done(ctx, v);
+		}
+	}
+	{
+		__u32 p = st->p;
+		__u32 ulen = st->shared + st->nonshared;
+
+		if (s->flags & SST_F_INTERNAL)
+			ulen -= SST_SEQ_BYTES;
+		ctx->scratch[chase_idx(CUR_OFF + p, CHASE_SCRATCH_SIZE)] = b;
+		if (p == st->m && p < ulen && p < s->klen &&
+		    b == scratch_u8(ctx, KEY_OFF + p))
+			st->m = p + 1;
+		st->p = p + 1;
+		if (st->p == st->shared + st->nonshared)
+			return key_done(ctx);
+	}
+	return 0;
+}
+
+/* The block is in this hop: find the key. */
+CHASE_INLINE int search_block(struct chase_ctx *ctx, struct sst_get_scratch *s)
+{
+	__u64 pos = chase_block_pos(ctx);
+	__u32 base, n = s->blk_size, nrestarts, data_end;
+	struct sst_search *st = &s->search;
+
+	if (s->blk_off < pos || s->blk_off - pos + n + SST_TRAILER > ctx->hop->len)
+		return fail(s, SST_WHY_PARTIAL, -EOPNOTSUPP);
+	base = s->blk_off - pos;
+	if (chase_blk_u8(ctx, base + n) != 0)
+		return fail(s, SST_WHY_COMPRESSED, -EOPNOTSUPP);
+	if (n < 4)
+		return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
+	nrestarts = chase_blk_le32u(ctx, base + n - 4);
+	if (nrestarts & 0x80000000u)
+		return fail(s, SST_WHY_HASH_INDEX, -EOPNOTSUPP);
+	if (nrestarts == 0 || nrestarts > (n - 4) / 4)
+		return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
+	data_end = n - 4 - 4 * nrestarts;
+
+	__builtin_memset(st, 0, sizeof(*st));
+	st->base = base;
+	st->end = data_end;
+	st->hi = nrestarts;
+	st->phase = PH_PROBE;
+	chase_loop(SEARCH_STEPS, scan_step, ctx);
+	switch (st->result) {
+	case SCAN_FOUND:
+		switch (s->trailer & 0xff) {
+		case SST_TYPE_VALUE:
+			/* The key is found: cur[] is free for the value, and a
+			 * value too long for it is read by the adapter. */
+			if (s->vlen <= SST_KEY_AREA) {
+				chase_blk_copy(ctx, base + s->vpos, CUR_OFF, s->vlen);
+				s->inline_value = 1;
+			}
+			return CHASE_DONE;
+		case SST_TYPE_DELETION:
+		case SST_TYPE_SINGLE_DELETION:
+			return fail(s, SST_WHY_DELETED, -ENOENT);
+		default:
+			return fail(s, SST_WHY_TYPE, -EOPNOTSUPP);
+		}
+	case SCAN_ABSENT:
+		return -ENOENT;
+	case SCAN_BAD:
+		return fail(s, st->why, -EUCLEAN);
+	default:
+		return fail(s, SST_WHY_ENTRY, -EUCLEAN);
+	}
+}
+
+CHASE_FUNCTION(sst_get)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+
+	if (chase_is_start(ctx)) {
+		s->why = SST_WHY_NONE;
+		s->vpos = s->vlen = s->entries = s->inline_value = 0;
+		s->trailer = 0;
+		if (s->klen > SST_MAX_KEY || s->blk_size > CHASE_BLOCK_SIZE - SST_TRAILER)
+			return fail(s, SST_WHY_QUERY, -EINVAL);
+		if (s->flags & SST_F_ABSENT)
+			return -ENOENT;
+		return chase_read(ctx, s->blk_off, s->blk_size + SST_TRAILER);
+	}
+	return search_block(ctx, s);
+}

@@ -1,0 +1,246 @@
+// Block-based SST tables (RocksDB, LevelDB) as a chasefs format.
+//
+//   open   footer, metaindex, properties, index and filter are read,
+//          checked and kept (sst_table.cc); tables whose answers could not
+//          be exact are refused there, naming the feature
+//   get    the filter may rule the key out (no read at all); else the
+//          index names the one data block that can hold it, and sst_get
+//          searches that block in one hop.  Every data block the chain
+//          reads is checked against its checksum, and decompressed if the
+//          table stored it compressed, before the function sees it
+//          (prepare(), called by the engine on the bytes it read)
+//
+// Internal keys: a put answers its value; a deletion or single deletion
+// answers ENOENT; other entry types (merge operands, blob indexes, wide
+// columns) are refused with their name.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "../format_registry.h"
+#include "sst_table.h"
+
+extern "C" {
+#include "chase/sst.h"
+}
+
+namespace chase {
+
+namespace {
+
+const char *why_text(uint32_t why) {
+    switch (why) {
+        case SST_WHY_QUERY:
+            return "malformed query";
+        case SST_WHY_PARTIAL:
+            return "the hop does not hold the whole data block";
+        case SST_WHY_COMPRESSED:
+            return "the data block reached the function compressed";
+        case SST_WHY_RESTARTS:
+            return "the data block's restart array does not fit it";
+        case SST_WHY_HASH_INDEX:
+            return "the data block carries a hash index (data_block_index_type "
+                   "kDataBlockBinaryAndHash), which chasefs does not read";
+        case SST_WHY_ENTRY:
+            return "an entry of the data block runs past its end";
+        case SST_WHY_VARINT:
+            return "an entry header of the data block is damaged";
+        case SST_WHY_LONG_KEY:
+            return "a key in the data block is longer than the 1984 bytes the function holds";
+        case SST_WHY_SHORT_KEY:
+            return "a key in the data block is shorter than its 8-byte trailer";
+        case SST_WHY_ORDER:
+            return "an entry shares more bytes with the key before it than that key has";
+    }
+    return nullptr;
+}
+
+std::string entry_type_name(uint8_t type) {
+    switch (type) {
+        case SST_TYPE_MERGE:
+            return "a merge operand (merge operators are not read)";
+        case 0x11:
+            return "a blob index (BlobDB / Titan values are not read)";
+        case 0x14:
+            return "a deletion with a timestamp (user timestamps are not read)";
+        case 0x16:
+            return "a wide-column entity (wide columns are not read)";
+    }
+    char b[64];
+    snprintf(b, sizeof b, "an entry of type 0x%02x, which chasefs does not read", type);
+    return b;
+}
+
+class SstFormat final : public Format, public BlockPrep {
+   public:
+    SstFormat(int fd, std::unique_ptr<sst::Table> t, std::shared_ptr<FunctionSet> user)
+        : fd_(fd), t_(std::move(t)), user_(std::move(user)) {}
+
+    Status init() {
+        get_ = find_function(user_, "sst_get");
+        if (!get_) return Status::error(ENOENT, "the SST storage function sst_get is missing");
+        return {};
+    }
+
+    const char *name() const override { return "sst"; }
+    unsigned depth() const override { return 1; }
+    std::string geometry() const override {
+        size_t index_bytes = 0;
+        for (const auto &e : t_->index) index_bytes += e.user_key.size() + sizeof e;
+        std::string g = "format=sst\nwriter=";
+        g += t_->leveldb ? "leveldb" : "rocksdb";
+        g += "\nformat_version=" + std::to_string(t_->rules.format_version);
+        g += std::string("\nchecksum=") + sst::checksum_name(t_->rules.checksum);
+        if (!t_->compression.empty()) g += "\ncompression=" + t_->compression;
+        if (!t_->column_family.empty()) g += "\ncolumn_family=" + t_->column_family;
+        if (t_->entries) g += "\nentries=" + std::to_string(t_->entries);
+        g += "\ndata_blocks=" + std::to_string(t_->index.size());
+        g += "\nindex_user_keys=" + std::to_string(int(t_->index_user_keys));
+        g += "\nindex_delta_values=" + std::to_string(int(t_->index_delta_values));
+        g += "\nindex_bytes_in_memory=" + std::to_string(index_bytes);
+        g += "\nfilter=" + t_->filter_note;
+        g += "\nsize=" + std::to_string(t_->size);
+        g += "\nreads_per_lookup=1\n";
+        return g;
+    }
+
+    Status plan_get(std::string_view key, ChainSpec *c) const override {
+        auto *s = reinterpret_cast<sst_get_scratch *>(c->scratch);
+        memset(s, 0, offsetof(sst_get_scratch, key));
+        if (key.size() > SST_MAX_KEY)
+            return Status::error(ENAMETOOLONG, "SST keys chasefs looks up are at most " +
+                                                   std::to_string(SST_MAX_KEY) +
+                                                   " bytes; this one has " +
+                                                   std::to_string(key.size()));
+        s->klen = uint32_t(key.size());
+        memcpy(s->key, key.data(), key.size());
+        s->flags = SST_F_INTERNAL;
+        c->fn = get_;
+        c->prep = this;
+        size_t i = t_->block_for(key);
+        if (i == t_->index.size() ||
+            (t_->filter && !t_->filter->may_match(key, t_->index[i].block.offset))) {
+            s->flags |= SST_F_ABSENT;
+            return {};
+        }
+        const sst::Handle &h = t_->index[i].block;
+        if (h.size + sst::kTrailer > CHASE_BLOCK_SIZE)
+            return Status::error(EOPNOTSUPP,
+                                 t_->path + ": the data block for '" + printable_key(key) +
+                                     "' at offset " + std::to_string(h.offset) + " has " +
+                                     std::to_string(h.size) +
+                                     " bytes; blocks over 4091 bytes are not searched yet");
+        s->blk_off = h.offset;
+        s->blk_size = uint32_t(h.size);
+        return {};
+    }
+
+    Status finish_get(const ChainSpec &c, int ret, std::string *value) const override {
+        auto *s = reinterpret_cast<const sst_get_scratch *>(c.scratch);
+        std::string key(reinterpret_cast<const char *>(s->key),
+                        std::min<size_t>(s->klen, SST_MAX_KEY));
+        if (ret == CHASE_DONE) {
+            if (s->inline_value) {
+                if (s->vlen > SST_KEY_AREA)
+                    return Status::error(EPROTO, "sst_get: bad value length");
+                value->assign(reinterpret_cast<const char *>(s->cur), s->vlen);
+                return {};
+            }
+            return read_value(*s, value);
+        }
+        if (ret == -ENOENT && s->why == SST_WHY_DELETED)
+            return Status::error(ENOENT, "key '" + printable_key(key) +
+                                             "' is deleted in this table (sequence " +
+                                             std::to_string(s->trailer >> 8) + ")");
+        if (ret == -ENOENT && s->why == SST_WHY_NONE)
+            return Status::error(ENOENT, "key '" + printable_key(key) + "' not found");
+        if (ret == -EOPNOTSUPP && s->why == SST_WHY_TYPE)
+            return Status::error(EOPNOTSUPP, t_->path + ": key '" + printable_key(key) +
+                                                 "' is stored as " +
+                                                 entry_type_name(uint8_t(s->trailer & 0xff)));
+        const char *text = why_text(s->why);
+        return Status::error(-ret, t_->path + ": lookup of '" + printable_key(key) +
+                                       "' in the data block at offset " +
+                                       std::to_string(s->blk_off) + ": " +
+                                       (text ? text : strerror(-ret)));
+    }
+
+    Status plan_range(ScanCursor *, ChainSpec *) const override {
+        return Status::error(EOPNOTSUPP, "range scans over SST tables are not implemented yet");
+    }
+
+    // The engine read [off, off + len) for a chain of ours: check the
+    // block's checksum, decompress it if it is stored compressed, and hand
+    // the function the plain block with a trailer of type 0.
+    Status prepare(uint8_t *scratch, uint64_t off, const uint8_t *data, uint32_t len, uint8_t *out,
+                   uint32_t *out_len) const override {
+        auto *s = reinterpret_cast<sst_get_scratch *>(scratch);
+        if (off != s->blk_off)
+            return Status::error(EPROTO, "sst_get asked for offset " + std::to_string(off) +
+                                             ", not its data block at " +
+                                             std::to_string(s->blk_off));
+        if (len != uint64_t(s->blk_size) + sst::kTrailer)
+            return Status::error(EUCLEAN, t_->path + ": the data block at offset " +
+                                              std::to_string(off) +
+                                              " is cut short by the end "
+                                              "of the file");
+        std::string storage;
+        std::string_view plain;
+        Status st = sst::unpack_block(t_->rules, off, data, s->blk_size, &storage, &plain,
+                                      CHASE_BLOCK_SIZE - sst::kTrailer);
+        if (!st.ok()) return st;
+        memcpy(out, plain.data(), plain.size());
+        memset(out + plain.size(), 0, sst::kTrailer);
+        *out_len = uint32_t(plain.size() + sst::kTrailer);
+        s->blk_size = uint32_t(plain.size());
+        return {};
+    }
+
+   private:
+    // A value longer than the scratch area holds: read the block again
+    // (checked, decompressed) and take it from there.
+    Status read_value(const sst_get_scratch &s, std::string *value) const {
+        size_t i = t_->block_for(std::string_view(reinterpret_cast<const char *>(s.key), s.klen));
+        if (i == t_->index.size() || t_->index[i].block.offset != s.blk_off)
+            return Status::error(EPROTO, "sst_get answered from a block it was not given");
+        std::string plain;
+        Status st = sst::read_block(fd_, t_->size, t_->rules, t_->index[i].block, "data", &plain);
+        if (!st.ok()) return st;
+        if (s.vpos > plain.size() || s.vlen > plain.size() - s.vpos)
+            return Status::error(EUCLEAN, t_->path + ": a value runs past its data block");
+        value->assign(plain, s.vpos, s.vlen);
+        return {};
+    }
+
+    int fd_;
+    std::unique_ptr<sst::Table> t_;
+    std::shared_ptr<FunctionSet> user_;
+    const Function *get_ = nullptr;
+};
+
+bool sniff_sst_tail(const uint8_t *tail, size_t n, uint64_t size) {
+    return n >= 8 && size >= 48 && sst::has_table_magic(tail + n - 8);
+}
+
+Status open_sst(int fd, uint64_t size, const std::shared_ptr<FunctionSet> &user,
+                std::unique_ptr<Format> *out) {
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    std::string name = n > 0 ? std::string(path, size_t(n)) : "the table";
+    std::unique_ptr<sst::Table> t;
+    Status st = sst::open_table(fd, size, name, &t);
+    if (!st.ok()) return st;
+    auto f = std::make_unique<SstFormat>(fd, std::move(t), user);
+    st = f->init();
+    if (!st.ok()) return st;
+    *out = std::move(f);
+    return {};
+}
+
+}  // namespace
+
+const FormatEntry kSstFormat = {"sst", nullptr, open_sst, nullptr, sniff_sst_tail};
+
+}  // namespace chase
