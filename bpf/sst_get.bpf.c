@@ -23,9 +23,10 @@
 
 #define KEY_OFF __builtin_offsetof(struct sst_get_scratch, key)
 #define CUR_OFF __builtin_offsetof(struct sst_get_scratch, cur)
-/* Every step of a search: 11 probes of at most a key's bytes each (at most
- * 1023 restarts fit a block), then at most one step per byte of the block. */
-#define SEARCH_STEPS (11 * (SST_KEY_AREA + 2) + CHASE_BLOCK_SIZE + 1)
+/* A bound on the steps of one search: 11 probes of at most a key's bytes
+ * each (at most 1023 restarts fit a block), a step per byte of the block,
+ * and a step per shared byte re-compared (at most a key per entry). */
+#define SEARCH_STEPS (1u << 20)
 
 CHASE_INLINE int fail(struct sst_get_scratch *s, __u32 why, int err)
 {
@@ -67,7 +68,7 @@ CHASE_INLINE __u32 get_varint(const struct chase_ctx *ctx, __u32 base, __u32 *po
  * entry header, then one step per key byte compared), then the scan of the
  * entries after the chosen restart (one step per key byte, or per value).
  */
-enum { PH_PROBE, PH_CMP, PH_SHARED, PH_NONSHARED, PH_VLEN, PH_KEY };
+enum { PH_PROBE, PH_CMP, PH_SHARED, PH_NONSHARED, PH_EXTEND, PH_VLEN, PH_KEY };
 enum { SCAN_RUNNING, SCAN_FOUND, SCAN_ABSENT, SCAN_BAD };
 
 /* The loop's body reaches its state through the context. */
@@ -144,7 +145,10 @@ CHASE_INLINE long varint_done(const struct chase_ctx *ctx, __u32 v)
 		if (st->m > st->shared)
 			st->m = st->shared;
 		st->p = st->shared;
-		st->phase = PH_VLEN;
+		/* Bytes taken over from the previous key past m may still match
+		 * (its user key was a prefix of the key asked for, and its
+		 * trailer's bytes now continue this entry's user key). */
+		st->phase = st->m < st->shared ? PH_EXTEND : PH_VLEN;
 		return 0;
 	default:
 		st->vlen = v;
@@ -234,6 +238,24 @@ CHASE_INLINE long compare_byte(const struct chase_ctx *ctx)
 	return 0;
 }
 
+/* One byte of the shared prefix past m against the key asked for. */
+CHASE_INLINE long extend(const struct chase_ctx *ctx)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	__u32 ulen = st->shared + st->nonshared, m = st->m;
+
+	if (s->flags & SST_F_INTERNAL)
+		ulen -= SST_SEQ_BYTES;
+	if (m < st->shared && m < ulen && m < s->klen &&
+	    scratch_u8(ctx, CUR_OFF + m) == scratch_u8(ctx, KEY_OFF + m)) {
+		st->m = m + 1;
+		return 0;
+	}
+	st->phase = PH_VLEN;
+	return 0;
+}
+
 static long scan_step(__u32 i, void *data)
 {
 	const struct chase_ctx *ctx = data;
@@ -245,6 +267,8 @@ static long scan_step(__u32 i, void *data)
 		return probe(ctx);
 	if (st->phase == PH_CMP)
 		return compare_byte(ctx);
+	if (st->phase == PH_EXTEND)
+		return extend(ctx);
 	if (st->pos >= st->end) {
 		if (st->phase != PH_SHARED)
 			return scan_bad(st, SST_WHY_ENTRY);

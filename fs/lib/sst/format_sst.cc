@@ -219,8 +219,10 @@ class SstFormat final : public Format, public BlockPrep {
     const Function *get_ = nullptr;
 };
 
+// Other RocksDB table kinds are claimed too, so that open names them.
 bool sniff_sst_tail(const uint8_t *tail, size_t n, uint64_t size) {
-    return n >= 8 && size >= 48 && sst::has_table_magic(tail + n - 8);
+    return n >= 8 && size >= 48 &&
+           (sst::has_table_magic(tail + n - 8) || sst::other_table_kind(tail + n - 8));
 }
 
 Status open_sst(int fd, uint64_t size, const std::shared_ptr<FunctionSet> &user,
