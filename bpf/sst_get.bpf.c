@@ -10,6 +10,8 @@
  *           below the user key, then decode the entries after it until one
  *           is not below: equal means found (the newest version comes
  *           first), greater or the end of the block means absent
+ *   hop 2+  only for a block larger than a hop: the same search over
+ *           windows of it (search_windows)
  *
  * The scan is one loop over the bytes of the entries, a step per byte, so
  * that the verifier sees one small body whatever the keys look like.  It
@@ -69,7 +71,7 @@ CHASE_INLINE __u32 get_varint(const struct chase_ctx *ctx, __u32 base, __u32 *po
  * entries after the chosen restart (one step per key byte, or per value).
  */
 enum { PH_PROBE, PH_CMP, PH_SHARED, PH_NONSHARED, PH_EXTEND, PH_VLEN, PH_KEY };
-enum { SCAN_RUNNING, SCAN_FOUND, SCAN_ABSENT, SCAN_BAD };
+enum { SCAN_RUNNING, SCAN_FOUND, SCAN_ABSENT, SCAN_BAD, SCAN_MORE };
 
 /* The loop's body reaches its state through the context. */
 #define STATE(ctx) (&((struct sst_get_scratch *)(ctx)->scratch)->search)
@@ -106,6 +108,7 @@ CHASE_INLINE long key_done(const struct chase_ctx *ctx)
 	s->entries++;
 	if (c < 0) {
 		st->pos += st->vlen;
+		st->entry_start = st->pos;
 		st->klen_prev = len;
 		st->phase = PH_SHARED;
 		return 0;
@@ -179,6 +182,7 @@ CHASE_INLINE long probe(const struct chase_ctx *ctx)
 		if (r >= st->end)
 			return scan_bad(st, SST_WHY_RESTARTS);
 		st->pos = r;
+		st->entry_start = r;
 		st->phase = PH_SHARED;
 		return 0;
 	}
@@ -269,10 +273,15 @@ static long scan_step(__u32 i, void *data)
 		return compare_byte(ctx);
 	if (st->phase == PH_EXTEND)
 		return extend(ctx);
-	if (st->pos >= st->end) {
-		if (st->phase != PH_SHARED)
+	if (st->pos >= st->lim) {
+		/* The hop ends here: the block too, or only this window. */
+		if (st->phase == PH_SHARED && st->pos >= st->end) {
+			st->result = SCAN_ABSENT;
+			return 1;
+		}
+		if (st->lim >= st->end)
 			return scan_bad(st, SST_WHY_ENTRY);
-		st->result = SCAN_ABSENT;
+		st->result = SCAN_MORE;
 		return 1;
 	}
 	b = chase_blk_u8(ctx, st->base + st->pos);
@@ -310,40 +319,22 @@ static long scan_step(__u32 i, void *data)
 	return 0;
 }
 
-/* The block is in this hop: find the key. */
-CHASE_INLINE int search_block(struct chase_ctx *ctx, struct sst_get_scratch *s)
+/* What the scan found, as the chain's result.  The hop holds the block's
+ * bytes [h0, hend), block offset x at base + x in the hop. */
+CHASE_INLINE int scan_result(struct chase_ctx *ctx, struct sst_get_scratch *s, __u32 base,
+			     __u32 h0, __u32 hend)
 {
-	__u64 pos = chase_block_pos(ctx);
-	__u32 base, n = s->blk_size, nrestarts, data_end;
 	struct sst_search *st = &s->search;
 
-	if (s->blk_off < pos || s->blk_off - pos + n + SST_TRAILER > ctx->hop->len)
-		return fail(s, SST_WHY_PARTIAL, -EOPNOTSUPP);
-	base = s->blk_off - pos;
-	if (chase_blk_u8(ctx, base + n) != 0)
-		return fail(s, SST_WHY_COMPRESSED, -EOPNOTSUPP);
-	if (n < 4)
-		return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
-	nrestarts = chase_blk_le32u(ctx, base + n - 4);
-	if (nrestarts & 0x80000000u)
-		return fail(s, SST_WHY_HASH_INDEX, -EOPNOTSUPP);
-	if (nrestarts == 0 || nrestarts > (n - 4) / 4)
-		return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
-	data_end = n - 4 - 4 * nrestarts;
-
-	__builtin_memset(st, 0, sizeof(*st));
-	st->base = base;
-	st->end = data_end;
-	st->hi = nrestarts;
-	st->phase = PH_PROBE;
-	chase_loop(SEARCH_STEPS, scan_step, ctx);
 	switch (st->result) {
 	case SCAN_FOUND:
 		switch (s->trailer & 0xff) {
 		case SST_TYPE_VALUE:
-			/* The key is found: cur[] is free for the value, and a
-			 * value too long for it is read by the adapter. */
-			if (s->vlen <= SST_KEY_AREA) {
+			/* The key is found: cur[] is free for the value.  A value
+			 * too long for it, or not in this hop, is taken by the
+			 * adapter from the block. */
+			if (s->vlen <= SST_KEY_AREA && s->vpos >= h0 && s->vpos <= hend &&
+			    s->vlen <= hend - s->vpos) {
 				chase_blk_copy(ctx, base + s->vpos, CUR_OFF, s->vlen);
 				s->inline_value = 1;
 			}
@@ -363,6 +354,149 @@ CHASE_INLINE int search_block(struct chase_ctx *ctx, struct sst_get_scratch *s)
 	}
 }
 
+/* Restart count and data end of a block of n bytes whose last bytes this
+ * hop holds at n - 4 - h0; 0 or an errno (s->why set). */
+CHASE_INLINE int read_restarts(struct chase_ctx *ctx, struct sst_get_scratch *s, __u32 n,
+			       __u32 h0, __u32 *nrestarts)
+{
+	if (n < 4)
+		return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
+	*nrestarts = chase_blk_le32u(ctx, n - 4 - h0);
+	if (*nrestarts & 0x80000000u)
+		return fail(s, SST_WHY_HASH_INDEX, -EOPNOTSUPP);
+	if (*nrestarts == 0 || *nrestarts > (n - 4) / 4)
+		return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
+	return 0;
+}
+
+/* The block is in this hop: find the key in one loop. */
+CHASE_INLINE int search_block(struct chase_ctx *ctx, struct sst_get_scratch *s)
+{
+	__u64 pos = chase_block_pos(ctx);
+	__u32 base, n = s->blk_size, nrestarts, data_end;
+	struct sst_search *st = &s->search;
+	int r;
+
+	if (s->blk_off < pos || s->blk_off - pos + n + SST_TRAILER > ctx->hop->len)
+		return fail(s, SST_WHY_PARTIAL, -EOPNOTSUPP);
+	base = s->blk_off - pos;
+	if (chase_blk_u8(ctx, base + n) != 0)
+		return fail(s, SST_WHY_COMPRESSED, -EOPNOTSUPP);
+	r = read_restarts(ctx, s, n, -base, &nrestarts);
+	if (r)
+		return r;
+	data_end = n - 4 - 4 * nrestarts;
+
+	__builtin_memset(st, 0, sizeof(*st));
+	st->base = base;
+	st->end = data_end;
+	st->lim = data_end;
+	st->hi = nrestarts;
+	st->phase = PH_PROBE;
+	chase_loop(SEARCH_STEPS, scan_step, ctx);
+	return scan_result(ctx, s, base, 0, n);
+}
+
+/*
+ * A block larger than a hop, in windows: the tail window gives the restart
+ * array, each probe of the binary search reads a window at its restart's
+ * entry and goes back to the tail for the next, and the scan reads windows
+ * from the chosen restart on.  The windows come from the daemon's memory,
+ * so only the block's one read went to the device.
+ */
+CHASE_INLINE int search_windows(struct chase_ctx *ctx, struct sst_get_scratch *s)
+{
+	struct sst_search *st = &s->search;
+	__u64 wb = s->win_base, at = chase_block_pos(ctx);
+	__u32 n = s->blk_size, h0, hend, nrestarts, r, pos, v, why = 0;
+	__u32 tail = n > CHASE_BLOCK_SIZE ? n - CHASE_BLOCK_SIZE : 0;
+	int c = 0, err;
+
+	if (at < wb || at - wb > n || ctx->hop->len > n - (at - wb))
+		return fail(s, SST_WHY_WINDOW, -EPROTO);
+	h0 = at - wb;
+	hend = h0 + ctx->hop->len;
+	switch (s->stage) {
+	case SST_STAGE_FIRST:
+		if (h0 != tail || hend != n)
+			return fail(s, SST_WHY_WINDOW, -EPROTO);
+		err = read_restarts(ctx, s, n, h0, &nrestarts);
+		if (err)
+			return err;
+		if (4 * nrestarts + 4 > hend - h0) /* over 1023 restarts */
+			return fail(s, SST_WHY_RESTARTS, -EOPNOTSUPP);
+		__builtin_memset(st, 0, sizeof(*st));
+		st->end = n - 4 - 4 * nrestarts;
+		st->hi = nrestarts;
+		/* then pick the first restart to probe */
+		__attribute__((fallthrough));
+	case SST_STAGE_TAIL:
+		if (h0 != tail)
+			return fail(s, SST_WHY_WINDOW, -EPROTO);
+		if (st->lo < st->hi) {
+			st->mid = st->lo + (st->hi - st->lo) / 2;
+			r = chase_blk_le32u(ctx, st->end + 4 * st->mid - h0);
+			s->stage = SST_STAGE_PROBE;
+		} else {
+			r = chase_blk_le32u(ctx, st->end + 4 * (st->lo ? st->lo - 1 : 0) - h0);
+			st->entry_start = r;
+			s->stage = SST_STAGE_SCAN;
+		}
+		if (r >= st->end)
+			return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
+		return chase_read(ctx, wb + r, 0);
+	case SST_STAGE_PROBE:
+		/* The probed restart's entry starts this window. */
+		pos = h0;
+		why = get_varint(ctx, -h0, &pos, hend, &v);
+		if (!why && v)
+			why = SST_WHY_ORDER;
+		if (!why)
+			why = get_varint(ctx, -h0, &pos, hend, &st->ulen);
+		if (!why)
+			why = get_varint(ctx, -h0, &pos, hend, &v);
+		if (why)
+			return fail(s, why, -EUCLEAN);
+		if (st->ulen > hend - pos || pos + st->ulen > st->end)
+			return fail(s, SST_WHY_ENTRY, -EUCLEAN);
+		if (s->flags & SST_F_INTERNAL) {
+			if (st->ulen < SST_SEQ_BYTES)
+				return fail(s, SST_WHY_SHORT_KEY, -EUCLEAN);
+			st->ulen -= SST_SEQ_BYTES;
+		}
+		v = st->ulen < s->klen ? st->ulen : s->klen;
+		if (v)
+			c = chase_blk_scratch_cmp(ctx, pos - h0, KEY_OFF, v);
+		if (!c)
+			c = st->ulen < s->klen ? -1 : st->ulen > s->klen;
+		if (c < 0)
+			st->lo = st->mid + 1;
+		else
+			st->hi = st->mid;
+		s->stage = SST_STAGE_TAIL;
+		return chase_read(ctx, wb + tail, 0);
+	default:
+		/* A window from the next entry to decode on. */
+		if (h0 != st->entry_start)
+			return fail(s, SST_WHY_WINDOW, -EPROTO);
+		st->base = -h0;
+		st->pos = h0;
+		st->lim = hend < st->end ? hend : st->end;
+		st->phase = PH_SHARED;
+		st->acc = 0;
+		st->shift = 0;
+		st->result = SCAN_RUNNING;
+		chase_loop(SEARCH_STEPS, scan_step, ctx);
+		if (st->result == SCAN_MORE) {
+			/* No whole entry fitted: its key is longer than a window. */
+			if (st->entry_start == h0)
+				return fail(s, SST_WHY_LONG_KEY, -EUCLEAN);
+			return chase_read(ctx, wb + st->entry_start, 0);
+		}
+		return scan_result(ctx, s, -h0, h0, hend);
+	}
+}
+
 CHASE_FUNCTION(sst_get)
 {
 	struct sst_get_scratch *s = (void *)ctx->scratch;
@@ -371,11 +505,13 @@ CHASE_FUNCTION(sst_get)
 		s->why = SST_WHY_NONE;
 		s->vpos = s->vlen = s->entries = s->inline_value = 0;
 		s->trailer = 0;
-		if (s->klen > SST_MAX_KEY || s->blk_size > CHASE_BLOCK_SIZE - SST_TRAILER)
+		if (s->klen > SST_MAX_KEY)
 			return fail(s, SST_WHY_QUERY, -EINVAL);
 		if (s->flags & SST_F_ABSENT)
 			return -ENOENT;
 		return chase_read(ctx, s->blk_off, s->blk_size + SST_TRAILER);
 	}
+	if (s->windowed)
+		return search_windows(ctx, s);
 	return search_block(ctx, s);
 }

@@ -119,6 +119,22 @@ bool UserEngine::issue_round(unsigned c) {
     std::vector<Read> hits;  // served from the cache, handed in after the loop
     for (auto [off, len] : ch.next) {
         uint64_t aligned = off & ~uint64_t(CHASE_IO_ALIGN - 1);
+        if (ch.spec->prep && !ch.spec->mem.empty() && off >= ch.spec->mem_base) {
+            // A window of the prepared block: no read.
+            uint64_t at = off - ch.spec->mem_base;
+            uint32_t n = uint32_t(
+                std::min<uint64_t>({uint64_t(len ? len : CHASE_BLOCK_SIZE), CHASE_BLOCK_SIZE,
+                                    at < ch.spec->mem.size() ? ch.spec->mem.size() - at : 0}));
+            unsigned slot = take_slot(c);
+            if (n) memcpy(backend_->block(slot), ch.spec->mem.data() + at, n);
+            Read r{off, n, slot};
+            r.want_off = off;
+            r.want_len = n;
+            r.mem = true;
+            ch.round.push_back(r);
+            hits.push_back(r);
+            continue;
+        }
         if (ch.spec->prep) {
             uint32_t want = len ? len : CHASE_BLOCK_SIZE;
             uint64_t span =
@@ -157,13 +173,15 @@ bool UserEngine::issue_round(unsigned c) {
         on_read(r.slot, got < 0 ? -errno : int(got));
     }
     for (const Read &r : hits)
-        on_read(r.slot, r.bounce || !ch.spec->prep ? int(r.len) : -ENOMEM, /*from_cache=*/true);
+        on_read(r.slot, r.bounce || r.mem || !ch.spec->prep ? int(r.len) : -ENOMEM,
+                /*from_cache=*/true);
     return true;
 }
 
 bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
     Chain &ch = chains_[c];
     uint32_t out_len = 0;
+    uint64_t hop_off = r.want_off;
     if (got < 0 && ch.end >= 0) {
         ch.end = got;
         ch.error = "read of " + std::to_string(r.want_len) + " bytes at " + hex(r.want_off) +
@@ -172,8 +190,9 @@ bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
         uint64_t skip = r.want_off - r.off;
         uint32_t have =
             uint64_t(got) > skip ? uint32_t(std::min<uint64_t>(got - skip, r.want_len)) : 0;
-        Status st = ch.spec->prep->prepare(backend_->scratch(c), r.want_off, r.bounce + skip, have,
-                                           backend_->block(r.slot), &out_len);
+        Status st =
+            ch.spec->prep->prepare(*ch.spec, backend_->scratch(c), r.want_off, r.bounce + skip,
+                                   have, backend_->block(r.slot), &out_len, &hop_off);
         if (!st.ok()) {
             ch.end = -st.err;
             ch.error = st.msg;
@@ -183,7 +202,7 @@ bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
     free(r.bounce);
     r.bounce = nullptr;
     out_len = std::min(out_len, CHASE_BLOCK_SIZE);
-    prepare_hop(r.slot, ch, r.want_off, out_len, ++ch.hops);
+    prepare_hop(r.slot, ch, hop_off, out_len, ++ch.hops);
     memset(backend_->block(r.slot) + out_len, 0, CHASE_BLOCK_SIZE - out_len);
     return ch.end >= 0;
 }
@@ -207,6 +226,11 @@ void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
     // The whole round is back: hand its blocks to the function in order.
     for (Read &r : ch.round) {
         int got = slot_res_[r.slot];
+        if (r.mem) {
+            prepare_hop(r.slot, ch, r.want_off, uint32_t(got), ++ch.hops);
+            memset(backend_->block(r.slot) + got, 0, CHASE_BLOCK_SIZE - got);
+            continue;
+        }
         if (r.bounce || ch.spec->prep) {
             prepare_block(c, r, got);
             continue;

@@ -59,6 +59,7 @@ class UserEngine final : public Engine {
         uint8_t *bounce = nullptr;
         uint64_t want_off = 0;
         uint32_t want_len = 0;
+        bool mem = false;  // a window of ChainSpec::mem, copied in already
     };
     struct Chain {
         const DataFile *file = nullptr;

@@ -27,10 +27,14 @@ class BlockPrep {
    public:
     virtual ~BlockPrep() = default;
     // data: the file's bytes [off, off + len) (fewer at the end of the file).
-    // Writes at most CHASE_BLOCK_SIZE bytes to out, their count to *out_len;
-    // may update the chain's scratch area (the engine's live copy).
-    virtual Status prepare(uint8_t *scratch, uint64_t off, const uint8_t *data, uint32_t len,
-                           uint8_t *out, uint32_t *out_len) const = 0;
+    // Writes at most CHASE_BLOCK_SIZE bytes to out, their count to *out_len
+    // and the offset the function is to see them at to *out_off (off, or
+    // a place in spec.mem); may update the chain's scratch area (the
+    // engine's live copy) and put a block too large for one hop into
+    // spec.mem, whose windows the chain then reads.
+    virtual Status prepare(ChainSpec &spec, uint8_t *scratch, uint64_t off, const uint8_t *data,
+                           uint32_t len, uint8_t *out, uint32_t *out_len,
+                           uint64_t *out_off) const = 0;
 };
 
 // What an engine runs: one storage function over one file, with its query.
@@ -51,6 +55,11 @@ struct ChainSpec {
     uint64_t reads_done_ns = 0;
     // Set by formats whose blocks need preparing (see BlockPrep).
     const BlockPrep *prep = nullptr;
+    // A prepared block larger than a hop: the chain's reads at offsets in
+    // [mem_base, mem_base + mem.size()) (past the end of the file; file_size
+    // covers them) are served from it, a window of up to a block at a time.
+    std::string mem;
+    uint64_t mem_base = 0;
 };
 
 // A range or aggregate runs as several chains, each resuming where the last

@@ -18,10 +18,11 @@
  * user key is the one asked for.
  *
  * The daemon keeps the table's index and filter in memory and names the
- * data block (blk_off, blk_size); the function reads it in one hop.  The
- * engine hands the function the block as the table means it: checksum
- * verified and, if the table stored it compressed, decompressed, with a
- * trailer of type 0 (fs/lib/sst/README.md).
+ * data block (blk_off, blk_size); the function reads it.  The engine hands
+ * the function the block as the table means it: checksum verified and, if
+ * the table stored it compressed, decompressed.  A block that fits one hop
+ * arrives whole, with a trailer of type 0; a larger one is searched in
+ * windows the daemon serves from memory (fs/lib/sst/README.md).
  */
 #ifndef CHASE_SST_H
 #define CHASE_SST_H
@@ -57,12 +58,21 @@
 #define SST_WHY_DELETED 10   /* found: a deletion (-ENOENT) */
 #define SST_WHY_TYPE 11      /* found: a type not read (merge, blob, ...) */
 #define SST_WHY_ORDER 12     /* shared prefix longer than the previous key */
+#define SST_WHY_WINDOW 13    /* a window does not hold what it was read for */
+
+/* Stages of a search over windows (a block larger than a hop). */
+#define SST_STAGE_FIRST 0 /* the tail window, restart count not read yet */
+#define SST_STAGE_TAIL 1  /* the tail window: pick the next restart to probe */
+#define SST_STAGE_PROBE 2 /* a window at the probed restart's entry */
+#define SST_STAGE_SCAN 3  /* a window at the next entry to decode */
 
 /* The search's state between steps of its loop.  It lives in the scratch
  * area rather than on the stack: the verifier tracks stack values exactly
  * and would walk the loop's states one by one. */
 struct sst_search {
 	__u32 base, pos, end;
+	__u32 lim;         /* bytes of the block this hop holds end here */
+	__u32 entry_start; /* where the entry being decoded begins */
 	__u32 lo, hi, mid;
 	__u32 key_at, ulen, cmp_pos, cmp_len;
 	__u32 phase, acc, shift;
@@ -85,7 +95,13 @@ struct sst_get_scratch {
 	__u64 trailer;  /* out: sequence << 8 | type of the entry found */
 	__u32 entries;  /* out: entries decoded by the scan (for traces) */
 	__u32 inline_value; /* out: 1 if the value was copied into cur[] */
-	__u32 pad[6];
+	/* Set by the engine's preparation: the block is larger than a hop, and
+	 * its plain bytes [0, blk_size) are at win_base on, read a window of up
+	 * to 4096 bytes at a time (no device read: the daemon holds them). */
+	__u32 windowed;
+	__u32 stage; /* SST_STAGE_*: what the last window asked for was */
+	__u64 win_base;
+	__u32 pad[2];
 	struct sst_search search;
 	__u8 key[SST_KEY_AREA]; /* in: the user key */
 	__u8 cur[SST_KEY_AREA]; /* the entry being decoded, whole */

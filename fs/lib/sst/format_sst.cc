@@ -72,6 +72,10 @@ std::string entry_type_name(uint8_t type) {
     return b;
 }
 
+// The largest data block a lookup reads (a block is read whole, to check
+// its checksum): 4 MiB less the read's alignment slack.
+constexpr uint64_t kMaxBlock = (4u << 20) - 1024;
+
 class SstFormat final : public Format, public BlockPrep {
    public:
     SstFormat(int fd, std::unique_ptr<sst::Table> t, std::shared_ptr<FunctionSet> user)
@@ -108,6 +112,7 @@ class SstFormat final : public Format, public BlockPrep {
     Status plan_get(std::string_view key, ChainSpec *c) const override {
         auto *s = reinterpret_cast<sst_get_scratch *>(c->scratch);
         memset(s, 0, offsetof(sst_get_scratch, key));
+        c->mem.clear();
         if (key.size() > SST_MAX_KEY)
             return Status::error(ENAMETOOLONG, "SST keys chasefs looks up are at most " +
                                                    std::to_string(SST_MAX_KEY) +
@@ -125,12 +130,12 @@ class SstFormat final : public Format, public BlockPrep {
             return {};
         }
         const sst::Handle &h = t_->index[i].block;
-        if (h.size + sst::kTrailer > CHASE_BLOCK_SIZE)
+        if (h.size > kMaxBlock)
             return Status::error(EOPNOTSUPP,
                                  t_->path + ": the data block for '" + printable_key(key) +
                                      "' at offset " + std::to_string(h.offset) + " has " +
-                                     std::to_string(h.size) +
-                                     " bytes; blocks over 4091 bytes are not searched yet");
+                                     std::to_string(h.size) + " bytes; chasefs reads blocks of " +
+                                     "at most " + std::to_string(kMaxBlock));
         s->blk_off = h.offset;
         s->blk_size = uint32_t(h.size);
         return {};
@@ -145,6 +150,12 @@ class SstFormat final : public Format, public BlockPrep {
                 if (s->vlen > SST_KEY_AREA)
                     return Status::error(EPROTO, "sst_get: bad value length");
                 value->assign(reinterpret_cast<const char *>(s->cur), s->vlen);
+                return {};
+            }
+            if (s->windowed && !c.mem.empty()) {
+                if (s->vpos > c.mem.size() || s->vlen > c.mem.size() - s->vpos)
+                    return Status::error(EUCLEAN, t_->path + ": a value runs past its data block");
+                value->assign(c.mem, s->vpos, s->vlen);
                 return {};
             }
             return read_value(*s, value);
@@ -173,8 +184,9 @@ class SstFormat final : public Format, public BlockPrep {
     // The engine read [off, off + len) for a chain of ours: check the
     // block's checksum, decompress it if it is stored compressed, and hand
     // the function the plain block with a trailer of type 0.
-    Status prepare(uint8_t *scratch, uint64_t off, const uint8_t *data, uint32_t len, uint8_t *out,
-                   uint32_t *out_len) const override {
+    Status prepare(ChainSpec &spec, uint8_t *scratch, uint64_t off, const uint8_t *data,
+                   uint32_t len, uint8_t *out, uint32_t *out_len,
+                   uint64_t *out_off) const override {
         auto *s = reinterpret_cast<sst_get_scratch *>(scratch);
         if (off != s->blk_off)
             return Status::error(EPROTO, "sst_get asked for offset " + std::to_string(off) +
@@ -187,13 +199,29 @@ class SstFormat final : public Format, public BlockPrep {
                                               "of the file");
         std::string storage;
         std::string_view plain;
-        Status st = sst::unpack_block(t_->rules, off, data, s->blk_size, &storage, &plain,
-                                      CHASE_BLOCK_SIZE - sst::kTrailer);
+        Status st =
+            sst::unpack_block(t_->rules, off, data, s->blk_size, &storage, &plain, kMaxBlock);
         if (!st.ok()) return st;
-        memcpy(out, plain.data(), plain.size());
-        memset(out + plain.size(), 0, sst::kTrailer);
-        *out_len = uint32_t(plain.size() + sst::kTrailer);
         s->blk_size = uint32_t(plain.size());
+        if (plain.size() + sst::kTrailer <= CHASE_BLOCK_SIZE) {
+            memcpy(out, plain.data(), plain.size());
+            memset(out + plain.size(), 0, sst::kTrailer);
+            *out_len = uint32_t(plain.size() + sst::kTrailer);
+            *out_off = off;
+            return {};
+        }
+        // Larger than a hop: the chain reads it in windows, past the end of
+        // the file where no read of the file can land, starting at its tail.
+        spec.mem.assign(plain);
+        spec.mem_base = (t_->size + CHASE_BLOCK_SIZE - 1) / CHASE_BLOCK_SIZE * CHASE_BLOCK_SIZE;
+        spec.file_size = spec.mem_base + plain.size();
+        s->windowed = 1;
+        s->stage = SST_STAGE_FIRST;
+        s->win_base = spec.mem_base;
+        size_t w = std::min<size_t>(plain.size(), CHASE_BLOCK_SIZE);
+        memcpy(out, plain.data() + plain.size() - w, w);
+        *out_len = uint32_t(w);
+        *out_off = spec.mem_base + plain.size() - w;
         return {};
     }
 
