@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "chase/ioctl.h"
+#include "chasectl_output.h"
 #include "format.h"  // detect_format (libchase)
 
 namespace chasectl_mount {
@@ -156,7 +157,8 @@ int cmd_get(const std::string &f, const std::string &key, bool json, FILE *out, 
     close(fd);
     if (rc != 0) {
         if (e == ENOENT) {
-            fprintf(err, "chasectl: key %s not found in %s\n", key.c_str(), f.c_str());
+            fprintf(err, "chasectl: key %s not found in %s\n", chasectl::printable(key).c_str(),
+                    f.c_str());
             return 1;
         }
         report(err, f, "get " + key + " from", e);
@@ -167,7 +169,7 @@ int cmd_get(const std::string &f, const std::string &key, bool json, FILE *out, 
         fprintf(out, "{\"key\":%s,\"value\":%s}\n", json_string(key).c_str(),
                 json_string(v).c_str());
     else
-        fprintf(out, "%s\n", v.c_str());
+        fprintf(out, "%s\n", chasectl::printable(v).c_str());  // as off a mount
     return 0;
 }
 
@@ -213,7 +215,8 @@ int cmd_range(const std::string &f, const std::string &lo, const std::string &hi
                 fprintf(out, "%s{\"key\":%s,\"value\":%s}", first ? "" : ",",
                         json_string(last).c_str(), json_string(v).c_str());
             else
-                fprintf(out, "%s\t%s\n", last.c_str(), v.c_str());
+                fprintf(out, "%s\t%s\n", chasectl::printable(last).c_str(),
+                        chasectl::printable(v).c_str());
             first = false;
             pos += 8 + kl + vl;
         }

@@ -1,0 +1,142 @@
+// SST tables through a real chasefs mount: unmodified programs (cat, test,
+// getfattr), the ioctl and chasectl, on tables RocksDB and LevelDB wrote,
+// answers compared with what the libraries' own Get says.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "chase/ioctl.h"
+#include "mount_fixture.h"
+#include "sst_fixture.h"
+
+using namespace fuse_test;
+
+namespace {
+
+class SstMount : public MountedTest, public testing::WithParamInterface<std::string> {
+   protected:
+    std::vector<std::string> mount_args() const override {
+        return {"-o", "allow_other", "-o", "engine=" + GetParam()};
+    }
+};
+
+// A query name is a path component: printable keys, escaped where needed.
+sst_test::Records printable(size_t n, uint64_t seed) {
+    return sst_test::random_records({.count = n,
+                                     .key_min = 1,
+                                     .key_max = 40,
+                                     .value_min = 0,
+                                     .value_max = 6000,
+                                     .binary = false,
+                                     .seed = seed});
+}
+
+// KEY in a query name: '/', '%' and '@' as %HH.
+std::string escape(const std::string &k) {
+    std::string out;
+    for (unsigned char c : k) {
+        if (c == '/' || c == '%' || c == '@' || c < 0x21 || c > 0x7e) {
+            char b[4];
+            snprintf(b, sizeof b, "%%%02X", c);
+            out += b;
+        } else {
+            out += char(c);
+        }
+    }
+    return out;
+}
+
+TEST_P(SstMount, CatTestAndGetfattrMatchTheLibraries) {
+    auto recs = printable(2000, 41);
+    auto r = sst_test::write_rocksdb_table(src("users.sst"), recs, {.block_size = 16384});
+    auto l = sst_test::write_leveldb_table(src("users.ldb"), recs, {});
+    for (const sst_test::Table *t : {&r, &l}) {
+        std::string name = t == &r ? "users.sst" : "users.ldb";
+        size_t i = 0;
+        for (const auto &[k, v] : t->values) {
+            if (i++ % 37) continue;  // a sample: each key is a few processes
+            ShellResult cat = sh("cat " + quote(mnt(name + "@" + escape(k))));
+            ASSERT_EQ(cat.status, 0) << name << " " << k;
+            EXPECT_EQ(cat.out, v) << name << " " << k;
+        }
+        for (const std::string &k : sst_test::absent_keys(*t, 20, 2)) {
+            if (k.find_first_of(std::string("\0\n", 2)) != std::string::npos) continue;
+            EXPECT_EQ(sh("test -e " + quote(mnt(name + "@" + escape(k)))).status, 1) << k;
+        }
+        const auto &[k0, v0] = *t->values.begin();
+        std::vector<char> buf(65536);
+        ssize_t n =
+            getxattr(mnt(name).c_str(), ("user.chase.get." + k0).c_str(), buf.data(), buf.size());
+        ASSERT_GE(n, 0) << strerror(errno);
+        EXPECT_EQ(std::string(buf.data(), size_t(n)), v0);
+    }
+    // The format and its geometry, and the lookups counted.
+    std::vector<char> buf(4096);
+    ssize_t n = getxattr(mnt("users.sst").c_str(), "user.chase.geometry", buf.data(), buf.size());
+    ASSERT_GT(n, 0);
+    std::string geo(buf.data(), size_t(n));
+    EXPECT_NE(geo.find("format=sst"), std::string::npos) << geo;
+    EXPECT_NE(geo.find("writer=rocksdb"), std::string::npos) << geo;
+    n = getxattr(mnt("users.sst").c_str(), "user.chase.stats", buf.data(), buf.size());
+    ASSERT_GT(n, 0);
+    std::string stats(buf.data(), size_t(n));
+    EXPECT_EQ(stats.find("lookups=0\n"), std::string::npos) << stats;
+    // The table itself reads as it is, byte for byte.
+    EXPECT_EQ(sh("cmp " + quote(src("users.sst")) + " " + quote(mnt("users.sst"))).status, 0);
+}
+
+TEST_P(SstMount, IoctlTakesBinaryKeysAndChasectlAnswers) {
+    auto recs =
+        sst_test::random_records({.count = 500, .key_max = 24, .value_max = 300, .seed = 3});
+    auto t = sst_test::write_rocksdb_table(src("bin.sst"), recs, {});
+    int fd = open(mnt("bin.sst").c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    size_t checked = 0;
+    for (const auto &[k, v] : t.values) {
+        if (v.size() > CHASE_IOC_DATA_MAX || k.size() > CHASE_IOC_DATA_MAX) continue;
+        auto g = std::make_unique<chase_ioc_get>();
+        memset(g.get(), 0, sizeof *g);
+        g->size = sizeof *g;
+        g->key_len = uint32_t(k.size());
+        memcpy(g->data, k.data(), k.size());
+        ASSERT_EQ(ioctl(fd, CHASE_IOC_GET, g.get()), 0) << strerror(errno);
+        EXPECT_EQ(std::string(g->data, g->value_len), v);
+        checked++;
+    }
+    EXPECT_EQ(checked, t.values.size());
+    close(fd);
+
+    // chasectl on the mounted file and on the backing file agree (a key
+    // an argument can carry: no NUL byte).
+    auto it = std::find_if(t.values.begin(), t.values.end(), [](const auto &kv) {
+        return kv.first.find('\0') == std::string::npos && !kv.second.empty();
+    });
+    ASSERT_NE(it, t.values.end());
+    ShellResult a =
+        sh(std::string(CHASECTL_BIN) + " get " + quote(mnt("bin.sst")) + " " + quote(it->first));
+    ShellResult b =
+        sh(std::string(CHASECTL_BIN) + " get " + quote(src("bin.sst")) + " " + quote(it->first));
+    EXPECT_EQ(a.status, 0) << a.out;
+    EXPECT_EQ(b.status, 0) << b.out;
+    EXPECT_EQ(a.out, b.out);  // the same value, shown the same way
+}
+
+TEST_P(SstMount, RefusedTablesSayWhy) {
+    sst_test::write_refused_table(src("ranges.sst"), sst_test::Refused::kRangeDeletion);
+    ShellResult cat = sh("cat " + quote(mnt("ranges.sst@key00007")) + " 2>&1");
+    EXPECT_NE(cat.status, 0);
+    std::vector<char> buf(4096);
+    ssize_t n = getxattr(mnt("ranges.sst").c_str(), "user.chase.error", buf.data(), buf.size());
+    ASSERT_GT(n, 0) << strerror(errno);
+    EXPECT_NE(std::string(buf.data(), size_t(n)).find("range deletions"), std::string::npos)
+        << std::string(buf.data(), size_t(n));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, SstMount, testing::Values("native", "syscall"),
+                         [](const testing::TestParamInfo<std::string> &p) { return p.param; });
+
+}  // namespace
