@@ -18,7 +18,10 @@
  * served from the 512-byte boundary at or below off: hop->offset is that
  * boundary and hop->len the number of valid bytes (at most 4096, fewer at
  * the end of the file).  A function finds its bytes at (off - hop->offset).
- * Asking for a length of 0 means "as much as fits" (4096).
+ * Asking for a length of 0 means "as much as fits" (4096).  Chains whose
+ * blocks the daemon prepares (compressed, checksummed or larger than a hop;
+ * bpf/README.md) get exactly the bytes asked for: hop->offset is then off
+ * itself, so (off - hop->offset) still finds them.
  *
  * Engines enforce: at most CHASE_MAX_FANOUT next reads per hop, every next
  * offset inside [0, file_size), and a hop cap (CHASE_DEFAULT_HOP_CAP unless

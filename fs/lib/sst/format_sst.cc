@@ -47,7 +47,8 @@ const char *why_text(uint32_t why) {
         case SST_WHY_VARINT:
             return "an entry header of the data block is damaged";
         case SST_WHY_LONG_KEY:
-            return "a key in the data block is longer than the 1984 bytes the function holds";
+            return "a key in the data block is longer than the 1936 bytes (SST_KEY_AREA) the "
+                   "function holds";
         case SST_WHY_SHORT_KEY:
             return "a key in the data block is shorter than its 8-byte trailer";
         case SST_WHY_ORDER:
