@@ -18,7 +18,7 @@ out=$top/tests/fuzz/corpus
 mkindex=$build/mount-tools/chase-mkindex
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for t in bptree lmdb cdb query_path ioctl_args bpf_object tsv; do
+for t in bptree lmdb cdb sst query_path ioctl_args bpf_object tsv; do
   mkdir -p "$out/$t"
   find "$out/$t" -type f ! -name 'finding-*' -delete
 done
@@ -52,6 +52,20 @@ mk --format lmdb --tsv "$tmp/many.tsv" "$out/lmdb/two-levels"
 
 mk --format cdb --tsv "$tmp/text.tsv" "$out/cdb/text"
 mk --format cdb --tsv "$tmp/users.tsv" "$out/cdb/users"
+
+# SST tables through RocksDB and LevelDB: each checksum, compression and
+# index encoding, a legacy Bloom filter, several blocks, and a block larger
+# than a hop (searched in windows).
+for i in $(seq 1 40); do printf 'k%03d\t%0400d\n' "$i" "$i"; done >"$tmp/wide.tsv"
+mk --format rocksdb --tsv "$tmp/text.tsv" "$out/sst/default"
+mk --format rocksdb --compression none --checksum crc32c --format-version 2 \
+  --tsv "$tmp/users.tsv" "$out/sst/fv2-crc32c-plain"
+mk --format rocksdb --compression lz4 --format-version 4 --filter-bits 10 --block-size 512 \
+  --tsv "$tmp/users.tsv" "$out/sst/fv4-lz4-bloom-blocks"
+mk --format rocksdb --compression zstd --checksum xxhash64 --block-size 1024 \
+  --tsv "$tmp/users.tsv" "$out/sst/zstd-xxhash64"
+mk --format rocksdb --compression none --block-size 16384 --tsv "$tmp/wide.tsv" "$out/sst/windowed"
+mk --format leveldb --filter-bits 10 --block-size 512 --tsv "$tmp/users.tsv" "$out/sst/leveldb"
 # 100 records of one key: a listing longer than one chain's 64 matches.
 {
   for i in $(seq 1 100); do printf '+3,%d:dup->%d\n' ${#i} "$i"; done

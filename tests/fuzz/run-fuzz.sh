@@ -14,7 +14,7 @@
 # failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-all_targets="bptree lmdb cdb query_path ioctl_args bpf_object tsv"
+all_targets="bptree lmdb cdb sst query_path ioctl_args bpf_object tsv"
 
 usage() { echo "usage: $0 BUILD SECONDS|--campaign RUNS [TARGET...]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
