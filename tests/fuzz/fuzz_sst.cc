@@ -1,10 +1,11 @@
 // Fuzz target: the SST reader (fs/lib/sst: footer, metaindex, properties,
 // index, filters, checksums, decompression) and the natively compiled
-// sst_get (restart search, entry scan, windows over large blocks), on the
-// native engine.  The input is the whole table.  It runs point lookups of
-// fixed keys and one cut from the input.
-// A finding: any crash, sanitizer report or hang, or an error without a
-// sentence.
+// sst_get and sst_range (restart search, entry scan, windows over large
+// blocks), on the native engine.  The input is the whole table.  It runs
+// point lookups of fixed keys and one cut from the input, a whole scan and
+// a limited range.
+// A finding: any crash, sanitizer report or hang, an error without a
+// sentence, a range out of order or longer than its limit.
 #include <string>
 
 #include "format_fuzz.h"
@@ -23,5 +24,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         std::string v;
         check(s.get(*f, k, &v), "get");
     }
+    std::vector<chase::Record> recs;
+    check(s.range(*f, "", "", 0, &recs), "range");
+    for (size_t i = 1; i < recs.size(); i++)
+        if (recs[i].key <= recs[i - 1].key) finding("range keys out of order or repeated");
+    recs.clear();
+    check(s.range(*f, mine, "", 3, &recs), "range");
+    if (recs.size() > 3) finding("range returned more records than its limit");
     return 0;
 }

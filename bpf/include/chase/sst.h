@@ -43,6 +43,12 @@
 /* flags (in) */
 #define SST_F_INTERNAL 1u /* keys carry the 8-byte sequence/type trailer */
 #define SST_F_ABSENT 2u   /* the table's filter rules the key out: no read */
+#define SST_F_RANGE 4u    /* sst_range: list the visible entries from key on */
+#define SST_F_LO_EXCL 8u  /* sst_range: ... from after key (a resumed range) */
+
+/* sst_range lists entries as their offsets in the block, in key[] once the
+ * search for the first key is over. */
+#define SST_RANGE_MAX_OUT (SST_KEY_AREA / 4)
 
 /* why (out): what the function found wrong, for the adapter's message. */
 #define SST_WHY_NONE 0
@@ -81,6 +87,10 @@ struct sst_search {
 	__u32 p;         /* next key byte to fill */
 	__u32 m;         /* common prefix of the entry's user key and the key */
 	__u32 result, why;
+	__u32 emitting; /* sst_range: past the first key, listing */
+	__u32 eq;       /* sst_range: bytes the entry's key has in common
+			 * with the previous one (shared, or more after a
+			 * restart point) */
 };
 
 struct sst_get_scratch {
@@ -101,7 +111,8 @@ struct sst_get_scratch {
 	__u32 windowed;
 	__u32 stage; /* SST_STAGE_*: what the last window asked for was */
 	__u64 win_base;
-	__u32 pad[2];
+	__u32 out_count; /* sst_range: entry offsets listed in key[] */
+	__u32 out_full;  /* sst_range: 1 if it stopped because key[] is full */
 	struct sst_search search;
 	__u8 key[SST_KEY_AREA]; /* in: the user key */
 	__u8 cur[SST_KEY_AREA]; /* the entry being decoded, whole */

@@ -15,8 +15,10 @@
 // columns) are refused with their name.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "../format_registry.h"
 #include "sst_table.h"
@@ -73,6 +75,13 @@ std::string entry_type_name(uint8_t type) {
     return b;
 }
 
+// Where a range goes on: the next data block, and whether its first key
+// (ScanCursor::lo, rewritten) was listed already.
+struct RangeResume {
+    uint32_t block;
+    uint8_t excl;
+};
+
 // The largest data block a lookup reads (a block is read whole, to check
 // its checksum): 4 MiB less the read's alignment slack.
 constexpr uint64_t kMaxBlock = (4u << 20) - 1024;
@@ -84,7 +93,10 @@ class SstFormat final : public Format, public BlockPrep {
 
     Status init() {
         get_ = find_function(user_, "sst_get");
-        if (!get_) return Status::error(ENOENT, "the SST storage function sst_get is missing");
+        range_ = find_function(user_, "sst_range");
+        if (!get_ || !range_)
+            return Status::error(ENOENT,
+                                 "the SST storage functions sst_get and sst_range are missing");
         return {};
     }
 
@@ -178,8 +190,116 @@ class SstFormat final : public Format, public BlockPrep {
                                        (text ? text : strerror(-ret)));
     }
 
-    Status plan_range(ScanCursor *, ChainSpec *) const override {
-        return Status::error(EOPNOTSUPP, "range scans over SST tables are not implemented yet");
+    // A range is one chain per data block (or per SST_RANGE_MAX_OUT
+    // entries of one): sst_range lists the visible entries' offsets, and
+    // the records are taken from the block the chain's preparation kept.
+    Status plan_range(ScanCursor *cur, ChainSpec *c) const override {
+        RangeResume r{};
+        if (cur->started) {
+            memcpy(&r, cur->state, sizeof r);
+        } else {
+            r.block = uint32_t(t_->block_for(cur->lo));
+            cur->started = true;
+            memcpy(cur->state, &r, sizeof r);
+        }
+        if (cur->lo.size() > SST_MAX_KEY)
+            return Status::error(ENAMETOOLONG, "SST keys chasefs looks up are at most " +
+                                                   std::to_string(SST_MAX_KEY) + " bytes");
+        auto *s = reinterpret_cast<sst_get_scratch *>(c->scratch);
+        memset(s, 0, offsetof(sst_get_scratch, key));
+        c->mem.clear();
+        s->klen = uint32_t(cur->lo.size());
+        memcpy(s->key, cur->lo.data(), cur->lo.size());
+        s->flags = SST_F_INTERNAL | SST_F_RANGE | (r.excl ? SST_F_LO_EXCL : 0);
+        c->fn = range_;
+        c->prep = this;
+        if (r.block >= t_->index.size()) {
+            s->flags |= SST_F_ABSENT;
+            return {};
+        }
+        const sst::Handle &h = t_->index[r.block].block;
+        if (h.size > kMaxBlock)
+            return Status::error(EOPNOTSUPP, t_->path + ": the data block at offset " +
+                                                 std::to_string(h.offset) + " has " +
+                                                 std::to_string(h.size) +
+                                                 " bytes; chasefs reads blocks of at most " +
+                                                 std::to_string(kMaxBlock));
+        s->blk_off = h.offset;
+        s->blk_size = uint32_t(h.size);
+        // A large block is scanned in windows from memory, a hop each: the
+        // cap grows with the block (still a bound), not with the table.
+        c->hop_cap = std::max<unsigned>(c->hop_cap, unsigned(24 + h.size / 2048));
+        return {};
+    }
+
+    Status finish_range(ScanCursor *cur, const ChainSpec &c, int ret,
+                        std::vector<Record> *out) const override {
+        auto *s = reinterpret_cast<const sst_get_scratch *>(c.scratch);
+        if (ret == -ENOENT && (s->flags & SST_F_ABSENT)) {
+            cur->finished = true;
+            return {};
+        }
+        if (ret != CHASE_DONE) {
+            if (ret == -EOPNOTSUPP && s->why == SST_WHY_TYPE)
+                return Status::error(EOPNOTSUPP, t_->path + ": the range meets " +
+                                                     entry_type_name(uint8_t(s->trailer)));
+            const char *text = why_text(s->why);
+            return Status::error(ret < 0 ? -ret : EPROTO,
+                                 t_->path + ": range in the data block at offset " +
+                                     std::to_string(s->blk_off) + ": " +
+                                     (text ? text : strerror(ret < 0 ? -ret : EPROTO)));
+        }
+        if (c.mem.empty() || s->out_count > SST_RANGE_MAX_OUT)
+            return Status::error(EPROTO, "sst_range: the block or its list is missing");
+        std::vector<sst::Entry> entries;
+        Status st = sst::parse_block(c.mem, false, &entries);
+        if (!st.ok()) return Status::error(EUCLEAN, t_->path + ": data block: " + st.msg);
+        auto user_key = [&](const sst::Entry &e) -> std::optional<std::string_view> {
+            if (e.key.size() < 8) return std::nullopt;
+            return std::string_view(e.key).substr(0, e.key.size() - 8);
+        };
+        size_t j = 0;
+        std::string last_listed;
+        for (uint32_t i = 0; i < s->out_count; i++) {
+            uint32_t off;
+            memcpy(&off, s->key + 4 * i, 4);
+            while (j < entries.size() && entries[j].offset < off) j++;
+            if (j == entries.size() || entries[j].offset != off)
+                return Status::error(EPROTO, "sst_range listed an offset that starts no entry");
+            auto uk = user_key(entries[j]);
+            if (!uk) return Status::error(EUCLEAN, t_->path + ": a key shorter than its trailer");
+            if (!cur->hi.empty() && *uk > std::string_view(cur->hi)) {
+                cur->finished = true;
+                return {};
+            }
+            out->push_back({std::string(*uk), std::string(entries[j].value)});
+            last_listed.assign(*uk);
+            if (++cur->taken == cur->limit) {
+                cur->finished = true;
+                return {};
+            }
+        }
+        RangeResume r;
+        memcpy(&r, cur->state, sizeof r);
+        if (s->out_full) {
+            // The same block again, after the last key listed.
+            cur->lo = last_listed;
+            r.excl = 1;
+        } else {
+            // The next block, after the last key of this one: its older
+            // versions may open the next block and must stay hidden.
+            if (!entries.empty()) {
+                auto uk = user_key(entries.back());
+                if (!uk)
+                    return Status::error(EUCLEAN, t_->path + ": a key shorter than its trailer");
+                if (!cur->hi.empty() && *uk >= std::string_view(cur->hi)) cur->finished = true;
+                cur->lo.assign(*uk);
+                r.excl = 1;
+            }
+            if (++r.block >= t_->index.size()) cur->finished = true;
+        }
+        memcpy(cur->state, &r, sizeof r);
+        return {};
     }
 
     // The engine read [off, off + len) for a chain of ours: check the
@@ -204,6 +324,12 @@ class SstFormat final : public Format, public BlockPrep {
             sst::unpack_block(t_->rules, off, data, s->blk_size, &storage, &plain, kMaxBlock);
         if (!st.ok()) return st;
         s->blk_size = uint32_t(plain.size());
+        uint64_t past_end = (t_->size + CHASE_BLOCK_SIZE - 1) / CHASE_BLOCK_SIZE * CHASE_BLOCK_SIZE;
+        if (s->flags & SST_F_RANGE) {
+            // The records of a range are taken from the block afterwards.
+            spec.mem.assign(plain);
+            spec.mem_base = past_end;
+        }
         if (plain.size() + sst::kTrailer <= CHASE_BLOCK_SIZE) {
             memcpy(out, plain.data(), plain.size());
             memset(out + plain.size(), 0, sst::kTrailer);
@@ -214,7 +340,7 @@ class SstFormat final : public Format, public BlockPrep {
         // Larger than a hop: the chain reads it in windows, past the end of
         // the file where no read of the file can land, starting at its tail.
         spec.mem.assign(plain);
-        spec.mem_base = (t_->size + CHASE_BLOCK_SIZE - 1) / CHASE_BLOCK_SIZE * CHASE_BLOCK_SIZE;
+        spec.mem_base = past_end;
         spec.file_size = spec.mem_base + plain.size();
         s->windowed = 1;
         s->stage = SST_STAGE_FIRST;
@@ -245,7 +371,7 @@ class SstFormat final : public Format, public BlockPrep {
     int fd_;
     std::unique_ptr<sst::Table> t_;
     std::shared_ptr<FunctionSet> user_;
-    const Function *get_ = nullptr;
+    const Function *get_ = nullptr, *range_ = nullptr;
 };
 
 // Other RocksDB table kinds are claimed too, so that open names them.

@@ -331,7 +331,7 @@ Status parse_block(std::string_view block, bool delta_values, std::vector<Entry>
         key.resize(shared);
         key.append(in.substr(0, nonshared));
         in.remove_prefix(nonshared);
-        Entry e{key, {}};
+        Entry e{key, {}, uint32_t(at)};
         if (!delta_values) {
             if (vlen > in.size()) return bad("entry's value runs past the entries");
             e.value = in.substr(0, vlen);

@@ -49,6 +49,7 @@ Status read_block(int fd, uint64_t file_size, const BlockRules &rules, const Han
 struct Entry {
     std::string key;
     std::string_view value;
+    uint32_t offset = 0;  // where the entry starts in the block
 };
 
 // Every entry of a block, in order.  delta_values: index blocks of

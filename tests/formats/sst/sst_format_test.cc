@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "engine_fixture.h"
 #include "format.h"
@@ -260,6 +261,79 @@ TEST_P(SstFormat, LargeBlocksAreSearchedInWindows) {
     sst_test::LeveldbSpec lspec{.block_size = 32768};
     auto l = sst_test::write_leveldb_table(table_path("big.ldb"), recs, lspec);
     check_table(GetParam(), l, lspec.describe());
+}
+
+// Ranges: the visible records between two keys, in order, as the table's
+// own iterator gives them (newest version of each key; deleted keys hidden,
+// also when the deletion and the older put lie in different blocks).
+void check_ranges(chase::EngineKind k, const sst_test::Table &t, const std::string &what) {
+    SCOPED_TRACE(what);
+    auto f = chase_test::open_file(t.path);
+    ASSERT_TRUE(f);
+    auto s = make_session(k);
+    auto want = [&](const std::string &lo, const std::string &hi, size_t limit) {
+        std::vector<chase::Record> out;
+        for (auto it = t.values.lower_bound(lo); it != t.values.end(); ++it) {
+            if (!hi.empty() && it->first > hi) break;
+            if (limit && out.size() == limit) break;
+            out.push_back({it->first, it->second});
+        }
+        return out;
+    };
+    auto run = [&](const std::string &lo, const std::string &hi, size_t limit) {
+        std::vector<chase::Record> got;
+        chase::Status st = s->range(*f, lo, hi, limit, &got);
+        ASSERT_TRUE(st.ok()) << st.to_string();
+        auto exp = want(lo, hi, limit);
+        ASSERT_EQ(got.size(), exp.size()) << "range " << chase_test::hexed(lo) << ".."
+                                          << chase_test::hexed(hi) << " limit " << limit;
+        for (size_t i = 0; i < got.size(); i++) {
+            ASSERT_EQ(got[i].key, exp[i].key) << i;
+            ASSERT_EQ(got[i].value, exp[i].value) << i;
+        }
+    };
+    run("", "", 0);
+    std::vector<std::string> bounds;
+    size_t i = 0;
+    for (const auto &[key, v] : t.values)
+        if (i++ % 97 == 0) bounds.push_back(key);
+    for (auto &key : t.deleted) bounds.push_back(key);
+    for (auto &key : sst_test::absent_keys(t, 20, 9)) bounds.push_back(key);
+    std::mt19937_64 rng(7);
+    for (int n = 0; n < 40; n++) {
+        std::string a = bounds[rng() % bounds.size()], b = bounds[rng() % bounds.size()];
+        if (b < a) std::swap(a, b);
+        run(a, b, n % 3 == 0 ? 1 + rng() % 50 : 0);
+    }
+}
+
+TEST_P(SstFormat, RangesMatchTheTablesContents) {
+    sst_test::Records recs = small_records(51, 4000);
+    check_ranges(GetParam(), sst_test::write_rocksdb_table(table_path("range.sst"), recs, {}),
+                 "rocksdb 4 KiB snappy");
+    check_ranges(
+        GetParam(),
+        sst_test::write_rocksdb_table(table_path("range-32k.sst"), recs, {.block_size = 32768}),
+        "rocksdb 32 KiB (windows)");
+    check_ranges(GetParam(), sst_test::write_leveldb_table(table_path("range.ldb"), recs, {}),
+                 "leveldb");
+    // More visible entries in one block than one chain lists.
+    sst_test::Records tiny = sst_test::random_records(
+        {.count = 20000, .key_min = 1, .key_max = 5, .value_min = 0, .value_max = 2, .seed = 52});
+    check_ranges(
+        GetParam(),
+        sst_test::write_rocksdb_table(table_path("range-tiny.sst"), tiny, {.block_size = 65536}),
+        "rocksdb 64 KiB of tiny entries");
+    // Several versions of a key, deletions, across blocks of 1 KiB.
+    auto ops = sst_test::random_history(400, 5000, 53);
+    check_ranges(GetParam(),
+                 sst_test::write_rocksdb_history_table(table_path("range-history.sst"), ops,
+                                                       {.block_size = 1024}),
+                 "rocksdb history");
+    check_ranges(GetParam(),
+                 sst_test::write_leveldb_history_table(table_path("range-history.ldb"), ops,
+                                                       {.block_size = 1024}),
+                 "leveldb history");
 }
 
 // A byte flipped anywhere in a table (data, index, filter, properties,
