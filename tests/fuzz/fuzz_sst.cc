@@ -7,6 +7,7 @@
 // A finding: any crash, sanitizer report or hang, an error without a
 // sentence, a range out of order or longer than its limit.
 #include <string>
+#include <vector>
 
 #include "format_fuzz.h"
 
