@@ -17,19 +17,5 @@
 
 CHASE_FUNCTION(sst_get)
 {
-	struct sst_get_scratch *s = (void *)ctx->scratch;
-
-	if (chase_is_start(ctx)) {
-		s->why = SST_WHY_NONE;
-		s->vpos = s->vlen = s->entries = s->inline_value = 0;
-		s->trailer = 0;
-		if (s->klen > SST_MAX_KEY || (s->flags & SST_F_RANGE))
-			return fail(s, SST_WHY_QUERY, -EINVAL);
-		if (s->flags & SST_F_ABSENT)
-			return -ENOENT;
-		return chase_read(ctx, s->blk_off, s->blk_size + SST_TRAILER);
-	}
-	if (s->windowed)
-		return search_windows(ctx, s);
-	return search_block(ctx, s);
+	return sst_hop(ctx, 0);
 }

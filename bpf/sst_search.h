@@ -551,4 +551,29 @@ CHASE_INLINE int search_windows(struct chase_ctx *ctx, struct sst_get_scratch *s
 	}
 }
 
+/*
+ * One hop of sst_get (mode 0) or sst_range (mode SST_F_RANGE): the start
+ * call asks for the data block the daemon chose (or ends at once when the
+ * filter ruled the key out); later hops search it, whole or in windows.
+ */
+CHASE_INLINE int sst_hop(struct chase_ctx *ctx, __u32 mode)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+
+	if (chase_is_start(ctx)) {
+		s->why = SST_WHY_NONE;
+		s->vpos = s->vlen = s->entries = s->inline_value = 0;
+		s->out_count = s->out_full = 0;
+		s->trailer = 0;
+		if (s->klen > SST_MAX_KEY || (s->flags & SST_F_RANGE) != mode)
+			return fail(s, SST_WHY_QUERY, -EINVAL);
+		if (s->flags & SST_F_ABSENT)
+			return -ENOENT;
+		return chase_read(ctx, s->blk_off, s->blk_size + SST_TRAILER);
+	}
+	if (s->windowed)
+		return search_windows(ctx, s);
+	return search_block(ctx, s);
+}
+
 #endif /* CHASE_SST_SEARCH_H */
