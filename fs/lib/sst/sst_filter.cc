@@ -1,7 +1,17 @@
 #include "sst_filter.h"
 
+#include <rocksdb/slice.h>
+
 #include <cstring>
 #include <vector>
+
+// RocksDB's own 64-bit key hash (XXPH3, a frozen preview of XXH3 that
+// libxxhash does not provide), which its format_version-5 filters are built
+// with.  Exported by librocksdb but declared in a header Debian does not
+// ship; taking it from the library keeps the filter exactly RocksDB's.
+namespace rocksdb {
+uint64_t GetSliceHash64(const Slice &key);
+}
 
 namespace chase::sst {
 
@@ -119,6 +129,32 @@ class LegacyFullBloom final : public Filter {
     uint32_t probes_, lines_, log2_line_;
 };
 
+// RocksDB's filter from format_version 5 on: Bloom bits in 64-byte cache
+// lines, one line per key chosen by the hash's low half, the probes walking
+// its high half.
+class FastLocalBloom final : public Filter {
+   public:
+    FastLocalBloom(std::string data, uint32_t probes) : data_(std::move(data)), probes_(probes) {
+        lines_ = uint32_t((data_.size() - 5) / 64);
+    }
+    bool may_match(std::string_view key, uint64_t) const override {
+        uint64_t h = rocksdb::GetSliceHash64(rocksdb::Slice(key.data(), key.size()));
+        uint32_t line = uint32_t((uint64_t(uint32_t(h)) * lines_) >> 32);
+        const auto *bits = reinterpret_cast<const uint8_t *>(data_.data()) + uint64_t(line) * 64;
+        uint32_t h2 = uint32_t(h >> 32);
+        for (uint32_t i = 0; i < probes_; i++, h2 *= 0x9e3779b9u) {
+            uint32_t pos = h2 >> 23;  // 9 bits: a bit of the 512-bit line
+            if (!(bits[pos >> 3] & (1u << (pos & 7)))) return false;
+        }
+        return true;
+    }
+    const char *kind() const override { return "fast local Bloom"; }
+
+   private:
+    std::string data_;
+    uint32_t probes_, lines_ = 0;
+};
+
 }  // namespace
 
 std::unique_ptr<Filter> make_filter(const std::string &name, std::string data, bool leveldb,
@@ -146,8 +182,16 @@ std::unique_ptr<Filter> make_filter(const std::string &name, std::string data, b
         size_t len = data.size() - 5;
         int8_t raw_probes = int8_t(data[len]);
         if (raw_probes == -1) {
-            *why = "full filter in format_version 5's fast local Bloom layout: not read, ignored";
-            return nullptr;
+            // [-1][sub-implementation][log2 line bytes - 6 : 3 | probes : 5][0][0]
+            uint8_t sub = uint8_t(data[len + 1]), bp = uint8_t(data[len + 2]);
+            uint32_t probes = bp & 31, log2_line = ((bp >> 5) & 7) + 6;
+            if (sub != 0 || log2_line != 6 || probes < 1 || probes > 30 || data[len + 3] ||
+                data[len + 4] || len < 64) {
+                *why = "full filter of a reserved Bloom variant: ignored";
+                return nullptr;
+            }
+            *why = "fast local Bloom filter (format_version 5), used";
+            return std::make_unique<FastLocalBloom>(std::move(data), probes);
         }
         if (raw_probes == -2) {
             *why = "Ribbon filter: not read, ignored";

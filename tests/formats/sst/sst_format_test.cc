@@ -87,17 +87,37 @@ TEST_P(SstFormat, RocksdbFiltersRuleKeysOutAndNeverLoseOne) {
                 sst_test::write_rocksdb_table(table_path(spec.describe() + ".sst"), recs, spec);
             check_table(GetParam(), t, spec.describe());
         }
-    // A legacy Bloom filter (format_version < 5) is read: most absent keys
-    // cost no read at all.
-    sst_test::RocksdbSpec spec{.block_size = kBlock,
-                               .format_version = 4,
-                               .checksum = sst_test::Checksum::kCrc32c,
-                               .filter = Filter::kBloom};
-    auto t = sst_test::write_rocksdb_table(table_path("hops.sst"), recs, spec);
-    auto f = chase_test::open_file(t.path);
-    ASSERT_TRUE(f);
-    EXPECT_NE(f->format().geometry().find("legacy full Bloom filter, used"), std::string::npos)
-        << f->format().geometry();
+    // Bloom filters of both generations, and LevelDB's, are read: nearly
+    // every absent key costs no read at all (10 bits per key: ~1% false
+    // positives).
+    struct Kind {
+        int fv;  // 0: LevelDB
+        const char *note;
+    };
+    for (Kind kind : {Kind{4, "legacy full Bloom filter, used"},
+                      Kind{5, "fast local Bloom filter (format_version 5), used"},
+                      Kind{0, "block-based Bloom filter, used"}}) {
+        SCOPED_TRACE(kind.note);
+        sst_test::Table t =
+            kind.fv ? sst_test::write_rocksdb_table(
+                          table_path("hops-" + std::to_string(kind.fv) + ".sst"), recs,
+                          {.block_size = kBlock,
+                           .format_version = kind.fv,
+                           .checksum = sst_test::Checksum::kCrc32c,
+                           .filter = Filter::kBloom})
+                    : sst_test::write_leveldb_table(table_path("hops.ldb"), recs,
+                                                    {.block_size = kBlock, .filter_bits = 10});
+        auto f = chase_test::open_file(t.path);
+        ASSERT_TRUE(f);
+        EXPECT_NE(f->format().geometry().find(kind.note), std::string::npos)
+            << f->format().geometry();
+        auto s = make_session(GetParam());
+        auto absent = sst_test::absent_keys(t, 1000, 4);
+        f->reset_stats();
+        check_lookups(
+            *s, *f, absent, [&](const std::string &k) { return t.expected(k); }, kind.note);
+        EXPECT_LT(f->stats().hops, absent.size() / 20) << "of " << absent.size() << " absent keys";
+    }
 }
 
 TEST_P(SstFormat, LeveldbTablesWithAndWithoutSnappyAndFilters) {
