@@ -1,12 +1,16 @@
-// bench_formats: point lookups in real-format files (LMDB, cdb), the real
-// libraries against chasefs's engines, in one run on the same files.
+// bench_formats: point lookups in real-format files (LMDB, cdb, RocksDB
+// SST tables), the real libraries against chasefs's engines, in one run on
+// the same files.
 //
 //   bench_formats [--data DIR] [--records N] [--seconds S] [--cache-pct P] [--runs R]
 //                 [--only METHOD] [--only-format F] [--only-cache C] [--only-inflight N]
 //                 [--out FILE.jsonl] [--quick]
 //
-// Files: DIR/formats-v2-N.mdb (liblmdb) and DIR/formats-v2-N.cdb (libcdb), N
-// records of a 16-byte random key and a 100-byte value, made once.
+// Files: DIR/formats-v2-N.mdb (liblmdb), DIR/formats-v2-N.cdb (libcdb),
+// DIR/formats-v2-N.sst and -tikv.sst (RocksDB's SstFileWriter, with
+// RocksDB's defaults and with TiKV's, each also ingested by hard link into
+// a RocksDB directory beside it), N records of a 16-byte random key and a
+// 100-byte value, made once.
 //
 // Every measurement is a fresh child process, so that page cache state and
 // memory limits are its own:
@@ -21,8 +25,14 @@
 // transaction renewed per lookup, the usual way), liblmdb-nordahead (the
 // same with MDB_NORDAHEAD, LMDB's advice for data larger than memory),
 // libcdb (cdb_find, one thread per lookup in flight), libcdb-random (its map
-// advised MADV_RANDOM), and chasefs's native and syscall engines (one
-// thread, N chains in flight).  In flight: 1 and 32.
+// advised MADV_RANDOM), rocksdb-get (DB::Get on the directory holding the
+// table, one thread per lookup in flight, the default block cache: the usual
+// way), rocksdb-multiget (DB::MultiGet of all N keys from one thread, its
+// block cache as large as chasefs's; Debian's librocksdb has no io_uring, so
+// no async_io), and chasefs's native and syscall engines (one thread, N
+// chains in flight).  In flight: 1 and 32.  Every run also counts the reads
+// the data's block device completed (device_reads_per_op; other processes'
+// reads of that device count too).
 //
 // Output: one JSON line per run (bench_result.h):
 //   {"bench":"formats","run":1,"config":{"format":"lmdb","method":"liblmdb",
@@ -33,6 +43,7 @@
 #include <lmdb.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <csignal>
 #include <unistd.h>
@@ -52,6 +63,7 @@
 
 #include "bench_result.h"
 #include "chase/chase.h"
+#include "formats_rocksdb.h"
 
 namespace {
 
@@ -254,6 +266,57 @@ void run_liblmdb(const std::string &path, unsigned n, double s, uint64_t records
     mdb_env_close(env);
 }
 
+// RocksDB the usual way: one DB::Get per lookup, one thread per lookup in
+// flight, the DB's default block cache.
+void run_rocksdb_get(const std::string &dir, unsigned n, double s, uint64_t records, RunOut *out) {
+    bench_sst::Db db(dir, 0);
+    run_threads(
+        n, s, out,
+        [&]() -> std::function<bool(uint64_t)> {
+            return [&db](uint64_t i) {
+                std::string v;
+                return db.get(key_of(i), &v) && v == value_of(i);
+            };
+        },
+        records);
+}
+
+// RocksDB's strongest form here: one thread, MultiGet of n keys at a time;
+// each key is charged the batch's latency.
+void run_rocksdb_multiget(const std::string &dir, unsigned n, double s, uint64_t records,
+                          uint64_t cache_bytes, RunOut *out) {
+    bench_sst::Db db(dir, cache_bytes);
+    int64_t deadline = bench::now_ns() + int64_t(s * 1e9);
+    std::mt19937_64 rng(11);
+    std::vector<uint64_t> ids(n);
+    std::vector<std::string> keys(n), values;
+    std::vector<bool> ok;
+    while (bench::now_ns() < deadline) {
+        for (unsigned j = 0; j < n; j++) keys[j] = key_of(ids[j] = rng() % records);
+        int64_t t0 = bench::now_ns();
+        db.multi_get(keys, &values, &ok);
+        uint64_t ns = uint64_t(bench::now_ns() - t0);
+        for (unsigned j = 0; j < n; j++) {
+            out->add(ns);
+            if (!ok[j] || values[j] != value_of(ids[j])) out->errors++;
+        }
+    }
+}
+
+// Reads completed by the block device holding path (/sys/dev/block/M:m/stat).
+uint64_t device_reads(const std::string &path) {
+    struct stat st;
+    if (stat(path.c_str(), &st)) return 0;
+    char sys[96];
+    snprintf(sys, sizeof sys, "/sys/dev/block/%u:%u/stat", major(st.st_dev), minor(st.st_dev));
+    FILE *f = fopen(sys, "r");
+    if (!f) return 0;
+    unsigned long long reads = 0;
+    if (fscanf(f, "%llu", &reads) != 1) reads = 0;
+    fclose(f);
+    return reads;
+}
+
 // random: madvise(MADV_RANDOM) on libcdb's map, the same advice for a
 // file larger than memory.
 void run_libcdb(const std::string &path, unsigned n, double s, uint64_t records, bool random,
@@ -348,21 +411,28 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         // chasefs's own cache takes what the limit leaves after the
         // process's other memory (heap, the LMDB branch pages, the page
         // cache its buffered meta reads use): 60% of the limit.
-        bool library = method.rfind("lib", 0) == 0;
+        bool library = method.rfind("lib", 0) == 0 || method.rfind("rocksdb", 0) == 0;
         uint64_t cache_bytes = !library && cache.rfind("limit", 0) == 0
                                    ? size * o.cache_pct / 100 * o.cache_share / 100
                                    : 0;
         bench::Usage u0 = bench::Usage::now();
+        uint64_t reads0 = device_reads(path);
         int64_t t0 = bench::now_ns();
-        if (method == "liblmdb" || method == "liblmdb-nordahead")
+        if (method == "rocksdb-get")
+            run_rocksdb_get(path + ".rocksdb", inflight, o.seconds, o.records, &out);
+        else if (method == "rocksdb-multiget")
+            run_rocksdb_multiget(path + ".rocksdb", inflight, o.seconds, o.records,
+                                 size * o.cache_pct / 100 * o.cache_share / 100, &out);
+        else if (method == "liblmdb" || method == "liblmdb-nordahead")
             run_liblmdb(path, inflight, o.seconds, o.records, method != "liblmdb", &out);
         else if (method == "libcdb" || method == "libcdb-random")
             run_libcdb(path, inflight, o.seconds, o.records, method != "libcdb", &out);
         else
-            run_chasefs(path, format, method, inflight, o.threads, cache_bytes, o.seconds,
-                        o.records, &out);
+            run_chasefs(path, format.rfind("sst", 0) == 0 ? "sst" : format, method, inflight,
+                        o.threads, cache_bytes, o.seconds, o.records, &out);
         double wall = double(bench::now_ns() - t0) / 1e9;
         bench::Usage u1 = bench::Usage::now();
+        uint64_t reads1 = device_reads(path);
         bench::Result r;
         r.bench = "formats";
         r.run = run;
@@ -381,6 +451,7 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         r.metric("errors", double(out.errors.load()));
         r.metric("cache_mib", double(cache_bytes) / (1 << 20));
         r.metric("cache_hits_per_op", ops ? double(out.cache_hits) / ops : 0);
+        r.metric("device_reads_per_op", ops ? double(reads1 - reads0) / ops : 0);
         std::string line = r.json() + "\n";
         if (write(fds[1], line.data(), line.size()) < 0) _exit(1);
         _exit(0);
@@ -446,8 +517,14 @@ int main(int argc, char **argv) {
     std::filesystem::create_directories(o.data);
     // v2: the splitmix64 keys (files of the earlier keys are not reused).
     std::string base = o.data + "/formats-v2-" + std::to_string(o.records);
-    make_lmdb(base + ".mdb", o.records);
-    make_cdb(base + ".cdb", o.records);
+    auto wanted = [&](const char *f) { return o.only_format.empty() || o.only_format == f; };
+    if (wanted("lmdb")) make_lmdb(base + ".mdb", o.records);
+    if (wanted("cdb")) make_cdb(base + ".cdb", o.records);
+    for (bool tikv : {false, true})
+        if (wanted(tikv ? "sst-tikv" : "sst")) {
+            std::string sst = base + (tikv ? "-tikv.sst" : ".sst");
+            bench_sst::make_table(sst, sst + ".rocksdb", o.records, tikv, key_of, value_of);
+        }
     std::vector<std::string> engines;
     for (auto k : chase::available_engines())
         if (k != chase::EngineKind::automatic) engines.push_back(chase::engine_name(k));
@@ -473,6 +550,15 @@ int main(int argc, char **argv) {
                     configs.push_back({format, path, engine, cache, inflight});
         }
     }
+    for (auto [format, path] : {std::pair<std::string, std::string>{"sst", base + ".sst"},
+                                {"sst-tikv", base + "-tikv.sst"}})
+        for (unsigned inflight : {1u, 32u})
+            for (const std::string &cache : {std::string("cold"), limit}) {
+                for (const char *lib : {"rocksdb-get", "rocksdb-multiget"})
+                    configs.push_back({format, path, lib, cache, inflight});
+                for (const std::string &engine : engines)
+                    configs.push_back({format, path, engine, cache, inflight});
+            }
     // Runs interleave (every configuration once, then again) so that a
     // neighbour's burst on the shared machine hits all methods alike.
     for (unsigned run = 1; run <= o.runs; run++)

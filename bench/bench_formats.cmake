@@ -1,8 +1,11 @@
-# bench_formats: LMDB and cdb lookups, liblmdb/libcdb against chasefs's
-# engines (issue 5).  Included by bench/CMakeLists.txt.
+# bench_formats: lookups in LMDB, cdb and SST files, their own libraries
+# (liblmdb, libcdb, RocksDB) against chasefs's engines (issues 5 and 10).
+# Included by bench/CMakeLists.txt.
+find_library(BENCH_ROCKSDB_LIB rocksdb REQUIRED)
 add_executable(bench_formats
   ${CMAKE_CURRENT_LIST_DIR}/bench_formats.cc
+  ${CMAKE_CURRENT_LIST_DIR}/formats_rocksdb.cc
   ${CMAKE_CURRENT_LIST_DIR}/bench_result.cc
 )
 target_include_directories(bench_formats PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(bench_formats PRIVATE chase lmdb cdb Threads::Threads)
+target_link_libraries(bench_formats PRIVATE chase lmdb cdb ${BENCH_ROCKSDB_LIB} Threads::Threads)
