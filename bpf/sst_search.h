@@ -67,7 +67,7 @@ CHASE_INLINE __u32 get_varint(const struct chase_ctx *ctx, __u32 base, __u32 *po
  * entry header, then one step per key byte compared), then the scan of the
  * entries after the chosen restart (one step per key byte, or per value).
  */
-enum { PH_PROBE, PH_CMP, PH_SHARED, PH_NONSHARED, PH_EXTEND, PH_VLEN, PH_KEY };
+enum { PH_PROBE, PH_PROBE_AT, PH_CMP, PH_SHARED, PH_NONSHARED, PH_EXTEND, PH_VLEN, PH_KEY };
 enum { SCAN_RUNNING, SCAN_FOUND, SCAN_ABSENT, SCAN_BAD, SCAN_MORE };
 
 /* The loop's body reaches its state through the context. */
@@ -215,12 +215,48 @@ CHASE_INLINE __u32 restart_at(const struct chase_ctx *ctx, __u32 i)
 
 /* Pick the next restart to compare, or start the scan when the search is
  * over. */
+/* Decode the header of restart st->mid's entry at r, then compare its key
+ * byte by byte (PH_CMP).  The entry must lie in this hop (st->lim). */
+CHASE_INLINE long probe_at(const struct chase_ctx *ctx, __u32 r)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	__u32 pos = r, shared = 0, nonshared = 0, vlen = 0, why;
+
+	why = get_varint(ctx, st->base, &pos, st->lim, &shared);
+	if (!why)
+		why = get_varint(ctx, st->base, &pos, st->lim, &nonshared);
+	if (!why)
+		why = get_varint(ctx, st->base, &pos, st->lim, &vlen);
+	if (why)
+		return scan_bad(st, why);
+	if (shared)
+		return scan_bad(st, SST_WHY_ORDER);
+	if (nonshared > st->lim - pos)
+		return scan_bad(st, SST_WHY_ENTRY);
+	st->ulen = nonshared;
+	if (s->flags & SST_F_INTERNAL) {
+		if (st->ulen < SST_SEQ_BYTES)
+			return scan_bad(st, SST_WHY_SHORT_KEY);
+		st->ulen -= SST_SEQ_BYTES;
+	}
+	st->key_at = pos;
+	st->cmp_pos = 0;
+	st->cmp_len = st->ulen < s->klen ? st->ulen : s->klen;
+	st->phase = PH_CMP;
+	return 0;
+}
+
+/* Pick the next restart to compare (or, when the search is over, start the
+ * scan).  A windowed search stops here: the next probe needs the tail. */
 CHASE_INLINE long probe(const struct chase_ctx *ctx)
 {
 	struct sst_get_scratch *s = (void *)ctx->scratch;
 	struct sst_search *st = &s->search;
-	__u32 r, pos, shared = 0, nonshared = 0, vlen = 0, why;
+	__u32 r;
 
+	if (s->windowed)
+		return 1;
 	if (st->lo >= st->hi) {
 		r = restart_at(ctx, st->lo ? st->lo - 1 : 0);
 		if (r >= st->end)
@@ -234,29 +270,7 @@ CHASE_INLINE long probe(const struct chase_ctx *ctx)
 	r = restart_at(ctx, st->mid);
 	if (r >= st->end)
 		return scan_bad(st, SST_WHY_RESTARTS);
-	pos = r;
-	why = get_varint(ctx, st->base, &pos, st->end, &shared);
-	if (!why)
-		why = get_varint(ctx, st->base, &pos, st->end, &nonshared);
-	if (!why)
-		why = get_varint(ctx, st->base, &pos, st->end, &vlen);
-	if (why)
-		return scan_bad(st, why);
-	if (shared)
-		return scan_bad(st, SST_WHY_ORDER);
-	if (nonshared > st->end - pos)
-		return scan_bad(st, SST_WHY_ENTRY);
-	st->ulen = nonshared;
-	if (s->flags & SST_F_INTERNAL) {
-		if (st->ulen < SST_SEQ_BYTES)
-			return scan_bad(st, SST_WHY_SHORT_KEY);
-		st->ulen -= SST_SEQ_BYTES;
-	}
-	st->key_at = pos;
-	st->cmp_pos = 0;
-	st->cmp_len = st->ulen < s->klen ? st->ulen : s->klen;
-	st->phase = PH_CMP;
-	return 0;
+	return probe_at(ctx, r);
 }
 
 /* One byte of the restart key against the key asked for. */
@@ -313,6 +327,8 @@ static long scan_step(__u32 i, void *data)
 
 	if (st->phase == PH_PROBE)
 		return probe(ctx);
+	if (st->phase == PH_PROBE_AT)
+		return probe_at(ctx, st->pos);
 	if (st->phase == PH_CMP)
 		return compare_byte(ctx);
 	if (st->phase == PH_EXTEND)
@@ -465,9 +481,9 @@ CHASE_INLINE int search_windows(struct chase_ctx *ctx, struct sst_get_scratch *s
 {
 	struct sst_search *st = &s->search;
 	__u64 wb = s->win_base, at = chase_block_pos(ctx);
-	__u32 n = s->blk_size, h0, hend, nrestarts, r, pos, v, why = 0;
+	__u32 n = s->blk_size, h0, hend, nrestarts, r;
 	__u32 tail = n > CHASE_BLOCK_SIZE ? n - CHASE_BLOCK_SIZE : 0;
-	int c = 0, err;
+	int err;
 
 	if (at < wb || at - wb > n || ctx->hop->len > n - (at - wb))
 		return fail(s, SST_WHY_WINDOW, -EPROTO);
@@ -507,33 +523,18 @@ CHASE_INLINE int search_windows(struct chase_ctx *ctx, struct sst_get_scratch *s
 			return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
 		return chase_read(ctx, wb + r, 0);
 	case SST_STAGE_PROBE:
-		/* The probed restart's entry starts this window. */
-		pos = h0;
-		why = get_varint(ctx, -h0, &pos, hend, &v);
-		if (!why && v)
-			why = SST_WHY_ORDER;
-		if (!why)
-			why = get_varint(ctx, -h0, &pos, hend, &st->ulen);
-		if (!why)
-			why = get_varint(ctx, -h0, &pos, hend, &v);
-		if (why)
-			return fail(s, why, -EUCLEAN);
-		if (st->ulen > hend - pos || pos + st->ulen > st->end)
+		/* The probed restart's entry starts this window: the loop
+		 * decodes and compares it, and stops at the next pick. */
+		st->base = -h0;
+		st->pos = h0;
+		st->lim = hend < st->end ? hend : st->end;
+		st->phase = PH_PROBE_AT;
+		st->result = SCAN_RUNNING;
+		chase_loop(SEARCH_STEPS, scan_step, ctx);
+		if (st->result == SCAN_BAD)
+			return fail(s, st->why, -EUCLEAN);
+		if (st->phase != PH_PROBE)
 			return fail(s, SST_WHY_ENTRY, -EUCLEAN);
-		if (s->flags & SST_F_INTERNAL) {
-			if (st->ulen < SST_SEQ_BYTES)
-				return fail(s, SST_WHY_SHORT_KEY, -EUCLEAN);
-			st->ulen -= SST_SEQ_BYTES;
-		}
-		v = st->ulen < s->klen ? st->ulen : s->klen;
-		if (v)
-			c = chase_blk_scratch_cmp(ctx, pos - h0, KEY_OFF, v);
-		if (!c)
-			c = st->ulen < s->klen ? -1 : st->ulen > s->klen;
-		if (c < 0)
-			st->lo = st->mid + 1;
-		else
-			st->hi = st->mid;
 		s->stage = SST_STAGE_TAIL;
 		return chase_read(ctx, wb + tail, 0);
 	default:

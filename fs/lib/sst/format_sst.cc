@@ -260,6 +260,8 @@ class SstFormat final : public Format, public BlockPrep {
         };
         size_t j = 0;
         std::string last_listed;
+        RangeResume r;
+        memcpy(&r, cur->state, sizeof r);
         for (uint32_t i = 0; i < s->out_count; i++) {
             uint32_t off;
             memcpy(&off, s->key + 4 * i, 4);
@@ -268,6 +270,15 @@ class SstFormat final : public Format, public BlockPrep {
                 return Status::error(EPROTO, "sst_range listed an offset that starts no entry");
             auto uk = user_key(entries[j]);
             if (!uk) return Status::error(EUCLEAN, t_->path + ": a key shorter than its trailer");
+            // Keys come in order in a sound table; a damaged one written
+            // without checksums may not keep it, and a range must.
+            std::string_view floor = i ? std::string_view(last_listed) : std::string_view(cur->lo);
+            if (*uk < floor || (*uk == floor && (i || r.excl)))
+                return Status::error(EUCLEAN, t_->path +
+                                                  ": keys out of order in the data block at "
+                                                  "offset " +
+                                                  std::to_string(s->blk_off) +
+                                                  " (a damaged table)");
             if (!cur->hi.empty() && *uk > std::string_view(cur->hi)) {
                 cur->finished = true;
                 return {};
@@ -279,8 +290,6 @@ class SstFormat final : public Format, public BlockPrep {
                 return {};
             }
         }
-        RangeResume r;
-        memcpy(&r, cur->state, sizeof r);
         if (s->out_full) {
             // The same block again, after the last key listed.
             cur->lo = last_listed;
