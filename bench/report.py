@@ -266,7 +266,7 @@ def sst_checks(path, cache="limit10", inflight=32):
             continue
         best_name, best = max(ours.items(), key=lambda kv: kv[1].get("ops_per_s", 0))
         if not lines:
-            lines = ["## Targets of issue 10 (one SST table, memory limited to 10% of it, "
+            lines = ["## Targets of issue 10 (one SST table, memory limited to 10% of its data, "
                      "32 in flight)", ""]
         lines += [f"**{label}**: chasefs's best engine **{best_name}**, "
                   f"{fmt(best.get('ops_per_s'), 0)} lookups/s, {fmt(best.get('cpu_us_per_op'), 2)} us "
