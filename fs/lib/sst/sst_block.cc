@@ -16,10 +16,6 @@ namespace chase::sst {
 
 namespace {
 
-uint32_t le32(const uint8_t *p) {
-    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
 std::string hex32(uint32_t v) {
     char b[16];
     snprintf(b, sizeof b, "0x%08x", v);
@@ -182,7 +178,7 @@ Status unpack_block(const BlockRules &rules, uint64_t offset, const uint8_t *raw
                     std::string *storage, std::string_view *out, size_t max_plain) {
     uint8_t type = raw[size];
     if (rules.checksum != Checksum::none) {
-        uint32_t stored = le32(raw + size + 1);
+        uint32_t stored = fixed32(raw + size + 1);
         uint32_t actual = block_checksum(rules.checksum, raw, size, type);
         if (stored != actual)
             return Status::error(EBADMSG, rules.path + ": block at offset " +
@@ -267,8 +263,8 @@ Status unpack_block(const BlockRules &rules, uint64_t offset, const uint8_t *raw
 
 Status read_block(int fd, uint64_t file_size, const BlockRules &rules, const Handle &h,
                   const char *what, std::string *plain) {
-    if (h.offset > file_size || h.size > file_size - h.offset ||
-        h.size + kTrailer > file_size - h.offset)
+    if (h.offset > file_size || file_size - h.offset < kTrailer ||
+        h.size > file_size - h.offset - kTrailer)
         return Status::error(EUCLEAN, rules.path + ": the " + what + " block's handle (offset " +
                                           std::to_string(h.offset) + ", size " +
                                           std::to_string(h.size) + ") lies outside the file (" +
@@ -295,11 +291,11 @@ Status read_block(int fd, uint64_t file_size, const BlockRules &rules, const Han
     return {};
 }
 
-Status parse_block(std::string_view block, bool delta_values, std::vector<Entry> *out,
-                   std::vector<std::string> *handles_storage) {
+Status parse_block(std::string_view block, bool delta_values, std::vector<Entry> *out) {
     auto bad = [](const std::string &why) { return Status::error(EUCLEAN, "a block " + why); };
     if (block.size() < 4) return bad("is shorter than its restart count");
-    uint32_t nrestarts = le32(reinterpret_cast<const uint8_t *>(block.data() + block.size() - 4));
+    uint32_t nrestarts =
+        fixed32(reinterpret_cast<const uint8_t *>(block.data() + block.size() - 4));
     if (nrestarts & 0x80000000u)
         return Status::error(EOPNOTSUPP, "a block carries a data-block hash index");
     if (nrestarts == 0 || nrestarts > (block.size() - 4) / 4)
@@ -308,7 +304,7 @@ Status parse_block(std::string_view block, bool delta_values, std::vector<Entry>
     std::vector<uint32_t> restarts(nrestarts);
     for (uint32_t i = 0; i < nrestarts; i++) {
         restarts[i] =
-            le32(reinterpret_cast<const uint8_t *>(block.data() + data_end + 4 * size_t(i)));
+            fixed32(reinterpret_cast<const uint8_t *>(block.data() + data_end + 4 * size_t(i)));
         if (restarts[i] > data_end) return bad("has a restart point outside its entries");
     }
     std::string_view in = block.substr(0, data_end);
@@ -331,14 +327,13 @@ Status parse_block(std::string_view block, bool delta_values, std::vector<Entry>
         key.resize(shared);
         key.append(in.substr(0, nonshared));
         in.remove_prefix(nonshared);
-        Entry e{key, {}, uint32_t(at)};
+        Entry e{key, {}, uint32_t(at), {}};
         if (!delta_values) {
             if (vlen > in.size()) return bad("entry's value runs past the entries");
             e.value = in.substr(0, vlen);
             in.remove_prefix(vlen);
         } else {
-            Handle h;
-            std::string_view before = in;
+            Handle &h = e.handle;
             if (restart || out->empty()) {
                 if (!get_handle(&in, &h)) return bad("index entry's block handle is damaged");
             } else {
@@ -350,23 +345,9 @@ Status parse_block(std::string_view block, bool delta_values, std::vector<Entry>
                 h.size = uint64_t(int64_t(prev.size) + delta);
             }
             prev = h;
-            (void)before;
-            // Hand out a whole handle whatever was stored.
-            std::string enc;
-            for (uint64_t v : {h.offset, h.size}) {
-                do {
-                    uint8_t b = v & 0x7f;
-                    v >>= 7;
-                    enc.push_back(char(v ? b | 0x80 : b));
-                } while (v);
-            }
-            handles_storage->push_back(std::move(enc));
-            e.value = {};
         }
         out->push_back(std::move(e));
     }
-    if (delta_values)  // storage may have moved while it grew
-        for (size_t i = 0; i < out->size(); i++) (*out)[i].value = (*handles_storage)[i];
     return {};
 }
 

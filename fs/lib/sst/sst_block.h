@@ -15,6 +15,11 @@ namespace chase::sst {
 
 constexpr uint32_t kTrailer = 5;
 
+// Little-endian fixed32, as every footer, restart array and filter stores it.
+inline uint32_t fixed32(const uint8_t *p) {
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+}
+
 bool get_varint32(std::string_view *in, uint32_t *v);
 bool get_varint64(std::string_view *in, uint64_t *v);
 
@@ -48,14 +53,14 @@ Status read_block(int fd, uint64_t file_size, const BlockRules &rules, const Han
 // A parsed entry of a block (keys made whole).
 struct Entry {
     std::string key;
-    std::string_view value;
-    uint32_t offset = 0;  // where the entry starts in the block
+    std::string_view value;  // empty in a block of delta-encoded handles
+    uint32_t offset = 0;     // where the entry starts in the block
+    Handle handle;           // delta-encoded handles only: the whole handle
 };
 
 // Every entry of a block, in order.  delta_values: index blocks of
 // format_version >= 4 store block handles without a value length, and
-// between restarts only a size delta (rewritten to a whole handle here).
-Status parse_block(std::string_view block, bool delta_values, std::vector<Entry> *out,
-                   std::vector<std::string> *handles_storage = nullptr);
+// between restarts only a size delta (made whole in Entry::handle).
+Status parse_block(std::string_view block, bool delta_values, std::vector<Entry> *out);
 
 }  // namespace chase::sst

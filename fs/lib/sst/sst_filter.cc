@@ -1,5 +1,7 @@
 #include "sst_filter.h"
 
+#include "sst_block.h"
+
 #include <rocksdb/slice.h>
 
 #include <cstring>
@@ -17,10 +19,6 @@ namespace chase::sst {
 
 namespace {
 
-uint32_t le32(const uint8_t *p) {
-    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
 // The 32-bit hash both libraries' legacy Bloom filters use (seed
 // 0xbc9f1d34).  They differ in the last one to three bytes: LevelDB adds
 // them as unsigned, RocksDB kept the sign extension of its first builds
@@ -31,7 +29,7 @@ uint32_t bloom_hash(std::string_view key, bool signed_tail) {
     size_t n = key.size();
     uint32_t h = 0xbc9f1d34u ^ uint32_t(n * m);
     for (; n >= 4; p += 4, n -= 4) {
-        h += le32(p);
+        h += fixed32(p);
         h *= m;
         h ^= h >> 16;
     }
@@ -78,7 +76,7 @@ class BlockFilter final : public Filter {
         size_t n = data_.size();
         if (n < 5) return;
         base_lg_ = p[n - 1];
-        array_ = le32(p + n - 5);
+        array_ = fixed32(p + n - 5);
         if (array_ > n - 5) return;
         num_ = uint32_t((n - 5 - array_) / 4);
         ok_ = true;
@@ -88,7 +86,7 @@ class BlockFilter final : public Filter {
         uint64_t i = block_offset >> base_lg_;
         if (!ok_ || base_lg_ >= 64 || i >= num_) return true;
         const auto *p = reinterpret_cast<const uint8_t *>(data_.data());
-        uint32_t start = le32(p + array_ + 4 * i), limit = le32(p + array_ + 4 * i + 4);
+        uint32_t start = fixed32(p + array_ + 4 * i), limit = fixed32(p + array_ + 4 * i + 4);
         if (start > limit || limit > array_) return true;  // damaged: prove nothing
         if (start == limit) return false;                  // no key in that range of blocks
         return leveldb_bloom_may_match(std::string_view(data_).substr(start, limit - start),
@@ -201,7 +199,7 @@ std::unique_ptr<Filter> make_filter(const std::string &name, std::string data, b
             *why = "full filter of a reserved kind: ignored";
             return nullptr;
         }
-        uint32_t lines = le32(reinterpret_cast<const uint8_t *>(data.data() + len + 1));
+        uint32_t lines = fixed32(reinterpret_cast<const uint8_t *>(data.data() + len + 1));
         if (lines == 0 || len % lines != 0) {
             *why = "legacy full Bloom filter with an odd geometry: ignored";
             return nullptr;

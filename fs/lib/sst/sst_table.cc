@@ -20,10 +20,6 @@ uint64_t le64(const uint8_t *p) {
     return v;
 }
 
-uint32_t le32(const uint8_t *p) {
-    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-}
-
 uint64_t varint_prop(const std::string &v) {
     std::string_view in(v);
     uint64_t n = 0;
@@ -86,7 +82,7 @@ Status open_table(int fd, uint64_t size, const std::string &path, std::unique_pt
             return corrupt("the footer names checksum type " + std::to_string(ck) +
                            ", which does not exist");
         t->rules.checksum = Checksum(ck);
-        t->rules.format_version = le32(foot + 41);
+        t->rules.format_version = fixed32(foot + 41);
         if (t->rules.format_version == 0 || t->rules.format_version > 5)
             return refuse("format_version " + std::to_string(t->rules.format_version) +
                           " (RocksDB 7.8 writes 0 to 5)");
@@ -148,7 +144,7 @@ Status open_table(int fd, uint64_t size, const std::string &path, std::unique_pt
     if (blocks.count("rocksdb.compression_dict")) return refuse("a compression dictionary");
     std::string itype = prop("rocksdb.block.based.table.index.type");
     if (itype.size() == 4) {
-        switch (le32(reinterpret_cast<const uint8_t *>(itype.data()))) {
+        switch (fixed32(reinterpret_cast<const uint8_t *>(itype.data()))) {
             case 0:
                 break;
             case 1:
@@ -173,14 +169,16 @@ Status open_table(int fd, uint64_t size, const std::string &path, std::unique_pt
     st = read_block(fd, size, t->rules, index_h, "index", &ib);
     if (!st.ok()) return st;
     std::vector<Entry> ie;
-    std::vector<std::string> handle_storage;
-    st = parse_block(ib, t->index_delta_values, &ie, &handle_storage);
+    st = parse_block(ib, t->index_delta_values, &ie);
     if (!st.ok()) return corrupt("index: " + st.msg);
     t->index.reserve(ie.size());
     for (Entry &e : ie) {
         IndexEntry x;
         std::string_view v = e.value;
-        if (!get_handle(&v, &x.block)) return corrupt("an index entry's block handle is damaged");
+        if (t->index_delta_values)
+            x.block = e.handle;
+        else if (!get_handle(&v, &x.block))
+            return corrupt("an index entry's block handle is damaged");
         if (x.block.offset > size || x.block.size > size - x.block.offset)
             return corrupt("an index entry points outside the file");
         if (!t->index_user_keys) {
