@@ -193,15 +193,25 @@ else
 	echo "CHASE-TEST libchase-kernel-cdb-ran-in-kernel FAIL chains $before -> $after"
 	status=1
 fi
-# SST tables: every block is checked (and maybe decompressed) by the daemon
+# SST tables: every block is checked (and maybe decompressed) by libchase
 # before the function reads it, so the kernel engine's session runs these
-# chains on a user-space engine of the same functions; the answers must be
-# the native engine's.
+# chains on the syscall engine: the same BPF function, verified by this
+# (patched 6.1) kernel and run through BPF_PROG_RUN; the answers must be
+# the native engine's, and the trace must say where the chain ran.
 for t in kv.sst kv32k.sst kv.ldb; do
 	f=$CHASE_DATA/$t
 	kernel_vs_native "sst-get-$t" get $f k0 k1234 k2999 k3000 pair empty absent "$long"
 	kernel_vs_native "sst-range-$t" range $f k1 k2 --limit 50
 done
+tr=$(chasectl --engine kernel trace "$CHASE_DATA/kv32k.sst" k1234 2>&1)
+if echo "$tr" | head -1 | grep -q '^engine kernel (this chain ran on syscall)$' &&
+	echo "$tr" | grep -q ' read,checked,decompressed$' && echo "$tr" | grep -q ' memory$' &&
+	echo "$tr" | grep -q '^value 8638$'; then
+	echo "CHASE-TEST libchase-kernel-sst-chains-run-bpf-on-syscall PASS"
+else
+	echo "CHASE-TEST libchase-kernel-sst-chains-run-bpf-on-syscall FAIL $(echo "$tr" | tr '\n' ' ' | cut -c1-400)"
+	status=1
+fi
 
 # The GoogleTest engine suite (tests/engine: every B+-tree function against
 # the independent oracle, corrupt and damaged files, threads), on the

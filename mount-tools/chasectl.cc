@@ -23,6 +23,7 @@
 #include "chasectl_output.h"
 
 using namespace chase;
+using chasectl::hop_source;
 using chasectl::json_quote;
 using chasectl::JsonObject;
 using chasectl::printable;
@@ -196,6 +197,9 @@ int cmd_trace(const Options &o, const std::string &path, const std::string &key)
     c.session->set_tracer([&](const HopTrace &h) { hops.push_back(h); });
     std::string value;
     Status st = c.session->get(*c.file, key, &value);
+    // The kernel engine reports no hops; a chain it handed to another
+    // engine (bpf/README.md, BlockPrep) does, and says which.
+    EngineKind ran = hops.empty() ? c.session->engine() : hops.front().engine;
     if (o.json) {
         std::string arr;
         for (auto &h : hops)
@@ -205,18 +209,23 @@ int cmd_trace(const Options &o, const std::string &path, const std::string &key)
                                                   .num("length", h.len)
                                                   .raw("ret", std::to_string(h.ret))
                                                   .num("time_ns", h.t_ns)
+                                                  .str("source", hop_source(h.how))
                                                   .text();
         JsonObject j;
-        j.str("engine", engine_name(c.session->engine())).raw("hops", "[" + arr + "]");
+        j.str("engine", engine_name(c.session->engine()));
+        if (ran != c.session->engine()) j.str("chain_engine", engine_name(ran));
+        j.raw("hops", "[" + arr + "]");
         j.num("errno", st.err);
         if (st.ok()) j.str("value", value);
         printf("%s\n", j.text().c_str());
     } else {
-        printf("engine %s\n%4s %12s %6s %8s %10s\n", engine_name(c.session->engine()), "hop",
-               "offset", "length", "ret", "time_us");
+        printf("engine %s", engine_name(c.session->engine()));
+        if (ran != c.session->engine()) printf(" (this chain ran on %s)", engine_name(ran));
+        printf("\n%4s %12s %6s %8s %10s  %s\n", "hop", "offset", "length", "ret", "time_us",
+               "source");
         for (auto &h : hops)
-            printf("%4u %12llu %6u %8d %10.1f\n", h.hop, (unsigned long long)h.offset, h.len, h.ret,
-                   h.t_ns / 1000.0);
+            printf("%4u %12llu %6u %8d %10.1f  %s\n", h.hop, (unsigned long long)h.offset, h.len,
+                   h.ret, h.t_ns / 1000.0, hop_source(h.how).c_str());
         if (st.ok())
             printf("value %s\n", printable(value).c_str());
         else
@@ -286,16 +295,11 @@ int cmd_engines(const Options &o) {
 int main(int argc, char **argv) {
     Options o;
     static const option longopts[] = {
-        {"engine", required_argument, nullptr, 'e'},
-        {"json", no_argument, nullptr, 'j'},
-        {"limit", required_argument, nullptr, 'l'},
-        {"sum", no_argument, nullptr, 's'},
-        {"where", required_argument, nullptr, 'w'},
-        {"inflight", required_argument, nullptr, 'i'},
-        {"help", no_argument, nullptr, 'h'},
-        {"version", no_argument, nullptr, 'V'},
-        {"detect", no_argument, nullptr, 'D'},
-        {nullptr, 0, nullptr, 0},
+        {"engine", required_argument, nullptr, 'e'}, {"json", no_argument, nullptr, 'j'},
+        {"limit", required_argument, nullptr, 'l'},  {"sum", no_argument, nullptr, 's'},
+        {"where", required_argument, nullptr, 'w'},  {"inflight", required_argument, nullptr, 'i'},
+        {"help", no_argument, nullptr, 'h'},         {"version", no_argument, nullptr, 'V'},
+        {"detect", no_argument, nullptr, 'D'},       {nullptr, 0, nullptr, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "e:jl:sw:i:h", longopts, nullptr)) != -1) {
@@ -368,7 +372,8 @@ int main(int argc, char **argv) {
     if (int rc = chasectl_mount::run(args, mo, stdout, stderr); rc >= 0) return rc;
     if (mount_only(cmd)) {
         if (args.size() < 2) usage(2);
-        fprintf(stderr, "chasectl: %s works only on files under a chasefs mount; %s is not under one\n",
+        fprintf(stderr,
+                "chasectl: %s works only on files under a chasefs mount; %s is not under one\n",
                 cmd.c_str(), args[1].c_str());
         return 2;
     }

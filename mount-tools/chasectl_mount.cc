@@ -299,20 +299,22 @@ int cmd_trace(const std::string &f, const std::string &key, bool json, FILE *out
         fprintf(out, "{\"engine\":%s,\"hops\":[", json_string(engine).c_str());
         for (uint32_t i = 0; i < t->nhops; i++) {
             const chase_ioc_hop &h = t->hops[i];
-            fprintf(out, "%s{\"hop\":%u,\"offset\":%llu,\"length\":%u,\"ret\":%d,\"time_ns\":%llu}",
+            fprintf(out,
+                    "%s{\"hop\":%u,\"offset\":%llu,\"length\":%u,\"ret\":%d,\"time_ns\":%llu,"
+                    "\"source\":\"%s\"}",
                     i ? "," : "", h.hop, (unsigned long long)h.offset, h.len, h.ret,
-                    (unsigned long long)h.t_ns);
+                    (unsigned long long)h.t_ns, chasectl::hop_source(h.how).c_str());
         }
         fprintf(out, "],\"errno\":%d", -t->status);
         if (t->status == 0) fprintf(out, ",\"value\":%s", json_string(v).c_str());
         fputs("}\n", out);
     } else {
-        fprintf(out, "engine %s\n%4s %12s %6s %8s %10s\n", engine.c_str(), "hop", "offset",
-                "length", "ret", "time_us");
+        fprintf(out, "engine %s\n%4s %12s %6s %8s %10s  %s\n", engine.c_str(), "hop", "offset",
+                "length", "ret", "time_us", "source");
         for (uint32_t i = 0; i < t->nhops; i++) {
             const chase_ioc_hop &h = t->hops[i];
-            fprintf(out, "%4u %12llu %6u %8d %10.1f\n", h.hop, (unsigned long long)h.offset, h.len,
-                    h.ret, h.t_ns / 1000.0);
+            fprintf(out, "%4u %12llu %6u %8d %10.1f  %s\n", h.hop, (unsigned long long)h.offset,
+                    h.len, h.ret, h.t_ns / 1000.0, chasectl::hop_source(h.how).c_str());
         }
         if (t->status == 0)
             fprintf(out, "value %s\n", v.c_str());

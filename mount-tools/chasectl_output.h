@@ -7,7 +7,27 @@
 #include <string>
 #include <string_view>
 
+#include "chase/ioctl.h"
+
 namespace chasectl {
+
+// A hop's CHASE_HOP_* bits (chase::kHop* are the same) as words: where its
+// block came from ("read", "cache", "memory"; "-" for the start call) and
+// what libchase did to it first ("checked", "decompressed").
+inline std::string hop_source(uint32_t how) {
+    static const struct {
+        uint32_t bit;
+        const char *word;
+    } words[] = {{CHASE_HOP_READ, "read"},
+                 {CHASE_HOP_CACHE, "cache"},
+                 {CHASE_HOP_MEMORY, "memory"},
+                 {CHASE_HOP_CHECKED, "checked"},
+                 {CHASE_HOP_DECOMPRESSED, "decompressed"}};
+    std::string out;
+    for (auto &w : words)
+        if (how & w.bit) out += (out.empty() ? "" : ",") + std::string(w.word);
+    return out.empty() ? "-" : out;
+}
 
 inline std::string json_quote(std::string_view s) {
     std::string out = "\"";

@@ -73,6 +73,12 @@ chase::Status ioc_agg(chase::Session &s, const chase::DataFile &f, chase_ioc_agg
     return {};
 }
 
+static_assert(chase::kHopRead == CHASE_HOP_READ && chase::kHopCache == CHASE_HOP_CACHE &&
+                  chase::kHopMemory == CHASE_HOP_MEMORY &&
+                  chase::kHopChecked == CHASE_HOP_CHECKED &&
+                  chase::kHopDecompressed == CHASE_HOP_DECOMPRESSED,
+              "the trace's bits cross the ioctl as they are");
+
 chase::Status ioc_trace(chase::Session &s, const chase::DataFile &f, chase_ioc_trace *t) {
     std::string key;
     chase::Status decoded = decode_trace(*t, &key);
@@ -90,7 +96,7 @@ chase::Status ioc_trace(chase::Session &s, const chase::DataFile &f, chase_ioc_t
         out.len = h.len;
         out.hop = h.hop;
         out.ret = h.ret;
-        out.reserved = 0;
+        out.how = h.how;
         out.t_ns = h.t_ns;
     });
     std::string value;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "block_cache.h"
+#include "extent_cache.h"
 #include "bpf_loader.h"
 #include "format.h"
 #include "stats.h"
@@ -75,7 +76,10 @@ Status DataFile::open(const std::string &path, const OpenOptions &opts,
         return s;
     }
     f->counters_ = std::make_unique<Counters>();
-    if (opts.cache_bytes) f->cache_ = std::make_unique<BlockCache>(opts.cache_bytes);
+    if (opts.cache_bytes && f->format_->prepares_blocks())
+        f->extent_cache_ = std::make_unique<ExtentCache>(opts.cache_bytes);
+    else if (opts.cache_bytes)
+        f->cache_ = std::make_unique<BlockCache>(opts.cache_bytes);
     *out = std::move(f);
     return {};
 }
@@ -94,6 +98,7 @@ std::string DataFile::geometry() const {
 Stats DataFile::stats() const {
     Stats s = counters_->snapshot();
     if (cache_) s.cache_hits = cache_->hits();
+    if (extent_cache_) s.cache_hits = extent_cache_->hits();
     return s;
 }
 void DataFile::reset_stats() {

@@ -1,6 +1,7 @@
 #include "engine_user.h"
 
 #include "block_cache.h"
+#include "extent_cache.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ UserEngine::UserEngine(std::unique_ptr<Backend> backend, unsigned max_chains, un
       chains_(max_chains),
       slot_chain_(nslots),
       slot_res_(nslots),
+      slot_how_(nslots),
       nslots_(nslots) {
     for (unsigned c = max_chains; c-- > 0;) free_chains_.push_back(c);
     for (unsigned s = nslots; s-- > 0;) free_slots_.push_back(s);
@@ -95,6 +97,7 @@ void UserEngine::prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint3
     h->file_size = std::max(ch.file->size(), ch.spec->file_size);
     h->len = len;
     h->hop = hop_no;
+    slot_how_[slot] = 0;
 }
 
 // Take the slots for the chain's next round (or its start call) and issue
@@ -149,6 +152,13 @@ bool UserEngine::issue_round(unsigned c) {
                 hits.push_back(ch.round.back());  // fails in prepare_block, no read
                 continue;
             }
+            ExtentCache *xc = ch.spec->cache_tag ? ch.file->extent_cache() : nullptr;
+            if (xc && (off - aligned) + want <= span &&
+                xc->get(off, want, ch.spec->cache_tag, ch.round.back().bounce + (off - aligned))) {
+                ch.round.back().cached = true;  // prepare() checks it again all the same
+                hits.push_back(ch.round.back());
+                continue;
+            }
             if (!alone) ring_.read(ch.file->direct_fd(), buf, uint32_t(span), aligned, slot);
             continue;
         }
@@ -159,6 +169,7 @@ bool UserEngine::issue_round(unsigned c) {
         ch.round.push_back({aligned, rl, slot});
         if (cache && rl == BlockCache::kBlock &&
             cache->get(aligned, ch.spec->cache_tag, backend_->block(slot))) {
+            ch.round.back().cached = true;
             hits.push_back(ch.round.back());
             continue;
         }
@@ -180,7 +191,7 @@ bool UserEngine::issue_round(unsigned c) {
 
 bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
     Chain &ch = chains_[c];
-    uint32_t out_len = 0;
+    uint32_t out_len = 0, how = 0;
     uint64_t hop_off = r.want_off;
     if (got < 0 && ch.end >= 0) {
         ch.end = got;
@@ -192,17 +203,21 @@ bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
             uint64_t(got) > skip ? uint32_t(std::min<uint64_t>(got - skip, r.want_len)) : 0;
         Status st =
             ch.spec->prep->prepare(*ch.spec, backend_->scratch(c), r.want_off, r.bounce + skip,
-                                   have, backend_->block(r.slot), &out_len, &hop_off);
+                                   have, backend_->block(r.slot), &out_len, &hop_off, &how);
         if (!st.ok()) {
             ch.end = -st.err;
             ch.error = st.msg;
             out_len = 0;
+        } else if (ExtentCache *xc = ch.spec->cache_tag ? ch.file->extent_cache() : nullptr;
+                   xc && !r.cached && have == r.want_len) {
+            xc->put(r.want_off, have, ch.spec->cache_tag, r.bounce + skip);  // checked: keep it
         }
     }
     free(r.bounce);
     r.bounce = nullptr;
     out_len = std::min(out_len, CHASE_BLOCK_SIZE);
     prepare_hop(r.slot, ch, hop_off, out_len, ++ch.hops);
+    slot_how_[r.slot] = (r.cached ? kHopCache : kHopRead) | how;
     memset(backend_->block(r.slot) + out_len, 0, CHASE_BLOCK_SIZE - out_len);
     return ch.end >= 0;
 }
@@ -228,6 +243,7 @@ void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
         int got = slot_res_[r.slot];
         if (r.mem) {
             prepare_hop(r.slot, ch, r.want_off, uint32_t(got), ++ch.hops);
+            slot_how_[r.slot] = kHopMemory;
             memset(backend_->block(r.slot) + got, 0, CHASE_BLOCK_SIZE - got);
             continue;
         }
@@ -241,6 +257,7 @@ void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
                        " failed: " + strerror(-got);
         }
         prepare_hop(r.slot, ch, r.off, got > 0 ? uint32_t(got) : 0, ++ch.hops);
+        slot_how_[r.slot] = r.cached ? kHopCache : kHopRead;
         if (got >= 0 && uint32_t(got) < r.len)  // short read at EOF: no stale bytes
             memset(backend_->block(r.slot) + got, 0, CHASE_BLOCK_SIZE - got);
     }
@@ -290,7 +307,9 @@ void UserEngine::collect(unsigned c, unsigned slot) {
     Chain &ch = chains_[c];
     const chase_hop *h = backend_->hop(slot);
     int ret = h->ret;
-    if (tracer_) tracer_(HopTrace{ch.id, h->hop, h->offset, h->len, ret, now_ns() - ch.t0});
+    if (tracer_)
+        tracer_(HopTrace{ch.id, h->hop, h->offset, h->len, ret, now_ns() - ch.t0, slot_how_[slot],
+                         kind()});
     if (ret < 0) {
         if (ch.end >= 0) ch.end = ret;
     } else if (ret == CHASE_DONE) {

@@ -59,7 +59,8 @@ class UserEngine final : public Engine {
         uint8_t *bounce = nullptr;
         uint64_t want_off = 0;
         uint32_t want_len = 0;
-        bool mem = false;  // a window of ChainSpec::mem, copied in already
+        bool mem = false;     // a window of ChainSpec::mem, copied in already
+        bool cached = false;  // served from the file's block cache
     };
     struct Chain {
         const DataFile *file = nullptr;
@@ -105,6 +106,7 @@ class UserEngine final : public Engine {
     std::vector<Chain> chains_;
     std::vector<unsigned> slot_chain_;  // which chain holds each slot
     std::vector<int> slot_res_;         // the read's result, until the round is in
+    std::vector<uint32_t> slot_how_;    // kHop* bits of the slot's block, for the tracer
     unsigned nslots_;
     std::vector<unsigned> free_chains_, free_slots_;
     std::deque<Waiting> waiting_;   // submitted, no chain slot yet

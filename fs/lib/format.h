@@ -32,9 +32,10 @@ class BlockPrep {
     // a place in spec.mem); may update the chain's scratch area (the
     // engine's live copy) and put a block too large for one hop into
     // spec.mem, whose windows the chain then reads.
+    // *how gets kHopChecked and kHopDecompressed as they apply (the trace).
     virtual Status prepare(ChainSpec &spec, uint8_t *scratch, uint64_t off, const uint8_t *data,
-                           uint32_t len, uint8_t *out, uint32_t *out_len,
-                           uint64_t *out_off) const = 0;
+                           uint32_t len, uint8_t *out, uint32_t *out_len, uint64_t *out_off,
+                           uint32_t *how) const = 0;
 };
 
 // What an engine runs: one storage function over one file, with its query.
@@ -87,6 +88,8 @@ class Format {
 
     // Batches: formats that cannot batch in one chain return false here and
     // the session runs one chain per key.
+    // Its chains carry a BlockPrep: the file's cache is an ExtentCache.
+    virtual bool prepares_blocks() const { return false; }
     virtual bool can_batch() const { return false; }
     virtual size_t max_batch() const { return 1; }
     virtual Status plan_get_batch(const std::vector<std::string> &keys, ChainSpec *c) const;

@@ -19,7 +19,10 @@ struct Session::Impl {
     std::function<void(const HopTrace &)> tracer;
 
     // Chains whose blocks need preparing (ChainSpec::prep) when the engine
-    // is the kernel's: they run on a user-space engine of the same set.
+    // is the kernel's: the tagged-fd path hands the function raw device
+    // blocks of at most one hop, so these run on the syscall engine (the
+    // same BPF functions, verified and run by the kernel through
+    // BPF_PROG_RUN); built-in sets fall back to native only if it cannot.
     std::unique_ptr<Engine> builtin_user;
     std::map<const FunctionSet *, std::unique_ptr<Engine>> user_user;
 
@@ -29,8 +32,9 @@ struct Session::Impl {
         const FunctionSet *set = f.functions().get();
         std::unique_ptr<Engine> &e = set ? user_user[set] : builtin_user;
         if (!e) {
-            st = Engine::create(set ? EngineKind::syscall : EngineKind::native, set,
-                                opts.max_inflight, &e);
+            st = Engine::create(EngineKind::syscall, set, opts.max_inflight, &e);
+            if (!st.ok() && !set)
+                st = Engine::create(EngineKind::native, set, opts.max_inflight, &e);
             if (!st.ok()) {
                 st.msg = f.path() + ": " + st.msg;
                 return st;

@@ -84,7 +84,10 @@ TEST_F(ChasectlMountTest, TracePrintsEveryHop) {
     std::istringstream lines(t.out);
     for (std::string line; std::getline(lines, line);) {
         unsigned hop;
-        if (sscanf(line.c_str(), "%u", &hop) == 1) hop_lines++;
+        if (sscanf(line.c_str(), "%u", &hop) != 1) continue;
+        hop_lines++;
+        // The start call reads nothing; every other hop of a B+-tree is a read.
+        EXPECT_TRUE(line.ends_with(hop == 0 ? "  -" : "  read")) << line;
     }
     // Hop 0 is the start call; each later hop read one block.
     EXPECT_EQ(hop_lines, reads + 1) << t.out;

@@ -90,13 +90,15 @@ struct OpenOptions {
     // credentials instead of the process's own.
     std::optional<Credentials> object_reader;
     // Memory for blocks kept between chains (formats that can prove a
-    // cached block current: LMDB).  0 = every hop reads the disk.
+    // cached block current: LMDB by its snapshot, SST tables, which are
+    // immutable).  0 = every hop reads the disk.
     uint64_t cache_bytes = 0;
 };
 
 class Format;
 class FunctionSet;
 class BlockCache;
+class ExtentCache;
 
 class DataFile {
    public:
@@ -132,6 +134,9 @@ class DataFile {
     Counters &counters() const { return *counters_; }
     const std::shared_ptr<FunctionSet> &functions() const { return functions_; }
     BlockCache *cache() const { return cache_.get(); }  // nullptr: none
+    // For formats whose blocks libchase prepares (any length, any offset);
+    // such a file has this instead of cache().
+    ExtentCache *extent_cache() const { return extent_cache_.get(); }
 
    private:
     DataFile() = default;
@@ -143,6 +148,7 @@ class DataFile {
     std::unique_ptr<Counters> counters_;
     std::shared_ptr<FunctionSet> functions_;  // user-supplied object, if any
     std::unique_ptr<BlockCache> cache_;
+    std::unique_ptr<ExtentCache> extent_cache_;
 };
 
 struct SessionOptions {
@@ -158,7 +164,22 @@ struct HopTrace {
     uint64_t offset;
     uint32_t len;
     int ret;
-    uint64_t t_ns;  // since the query started
+    uint64_t t_ns;     // since the query started
+    uint32_t how = 0;  // kHop* bits: where the block came from, what was done to it
+    // The engine that ran this hop: the session's own, or for chains the
+    // kernel path cannot run (blocks libchase prepares) the one it used.
+    EngineKind engine = EngineKind::automatic;
+};
+
+// HopTrace::how (the same bits as CHASE_HOP_* in ioctl.h).  The start call
+// has none; the kernel engine reports no hops at all (they stay in the
+// kernel: its counters and tracepoint).
+enum : uint32_t {
+    kHopRead = 1u,           // read from the device for this hop
+    kHopCache = 2u,          // served from the file's block cache, no read
+    kHopMemory = 4u,         // a window of a block libchase holds in memory, no read
+    kHopChecked = 8u,        // its checksum was verified before the function saw it
+    kHopDecompressed = 16u,  // stored compressed, decompressed by libchase
 };
 
 class Engine;

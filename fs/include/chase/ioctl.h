@@ -88,11 +88,18 @@ struct chase_ioc_agg {
 struct chase_ioc_hop {
     uint64_t offset; /* of the block read for this hop */
     uint32_t len;
-    uint32_t hop; /* 0 is the start call, which reads nothing */
-    int32_t ret;  /* the function's return for this hop */
-    uint32_t reserved;
+    uint32_t hop;  /* 0 is the start call, which reads nothing */
+    int32_t ret;   /* the function's return for this hop */
+    uint32_t how;  /* CHASE_HOP_* bits (was reserved, always 0, before) */
     uint64_t t_ns; /* since the lookup started */
 };
+
+/* chase_ioc_hop.how: where the hop's block came from, what the daemon did. */
+#define CHASE_HOP_READ 0x1u          /* read from the device for this hop */
+#define CHASE_HOP_CACHE 0x2u         /* served from the daemon's block cache */
+#define CHASE_HOP_MEMORY 0x4u        /* a window of a block the daemon holds */
+#define CHASE_HOP_CHECKED 0x8u       /* checksum verified before the function ran */
+#define CHASE_HOP_DECOMPRESSED 0x10u /* stored compressed, decompressed */
 
 #define CHASE_IOC_TRACE_HOPS 256
 #define CHASE_IOC_TRACE_KEY_MAX 1024

@@ -101,6 +101,7 @@ class SstFormat final : public Format, public BlockPrep {
     }
 
     const char *name() const override { return "sst"; }
+    bool prepares_blocks() const override { return true; }
     unsigned depth() const override { return 1; }
     std::string geometry() const override {
         size_t index_bytes = 0;
@@ -136,6 +137,11 @@ class SstFormat final : public Format, public BlockPrep {
         s->flags = SST_F_INTERNAL;
         c->fn = get_;
         c->prep = this;
+        // Point lookups may keep the data block they read (the file's
+        // ExtentCache, if it has one): the table cannot change under this
+        // open, and prepare() checks a cached block again.  Range chains
+        // do not, so that a scan cannot flush what lookups keep.
+        c->cache_tag = 1;
         size_t i = t_->block_for(key);
         if (i == t_->index.size() ||
             (t_->filter && !t_->filter->may_match(key, t_->index[i].block.offset))) {
@@ -315,8 +321,8 @@ class SstFormat final : public Format, public BlockPrep {
     // block's checksum, decompress it if it is stored compressed, and hand
     // the function the plain block with a trailer of type 0.
     Status prepare(ChainSpec &spec, uint8_t *scratch, uint64_t off, const uint8_t *data,
-                   uint32_t len, uint8_t *out, uint32_t *out_len,
-                   uint64_t *out_off) const override {
+                   uint32_t len, uint8_t *out, uint32_t *out_len, uint64_t *out_off,
+                   uint32_t *how) const override {
         auto *s = reinterpret_cast<sst_get_scratch *>(scratch);
         if (off != s->blk_off)
             return Status::error(EPROTO, "sst_get asked for offset " + std::to_string(off) +
@@ -332,6 +338,8 @@ class SstFormat final : public Format, public BlockPrep {
         Status st =
             sst::unpack_block(t_->rules, off, data, s->blk_size, &storage, &plain, kMaxBlock);
         if (!st.ok()) return st;
+        if (t_->rules.checksum != sst::Checksum::none) *how |= kHopChecked;
+        if (plain.data() != reinterpret_cast<const char *>(data)) *how |= kHopDecompressed;
         s->blk_size = uint32_t(plain.size());
         uint64_t past_end = (t_->size + CHASE_BLOCK_SIZE - 1) / CHASE_BLOCK_SIZE * CHASE_BLOCK_SIZE;
         if (s->flags & SST_F_RANGE) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -281,6 +282,103 @@ TEST_P(SstFormat, LargeBlocksAreSearchedInWindows) {
     sst_test::LeveldbSpec lspec{.block_size = 32768};
     auto l = sst_test::write_leveldb_table(table_path("big.ldb"), recs, lspec);
     check_table(GetParam(), l, lspec.describe());
+}
+
+// The trace says where each block came from: one device read (checked,
+// and decompressed when stored so), then for a block larger than a hop
+// only windows of it from memory.
+TEST_P(SstFormat, TraceMarksReadCheckedDecompressedAndMemoryBlocks) {
+    using sst_test::Compression;
+    // Values that compress, so that the library stores blocks compressed.
+    sst_test::Records recs;
+    for (int i = 0; i < 3000; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "key%06d", i);
+        recs.emplace_back(k, std::string(40 + i % 50, 'a' + i % 26));
+    }
+    struct Case {
+        sst_test::RocksdbSpec spec;
+        bool windows;  // the block is larger than one hop
+    } cases[] = {{{.block_size = kBlock, .compression = Compression::kNone}, false},
+                 {{.block_size = 32768, .compression = Compression::kSnappy}, true},
+                 {{.block_size = 32768, .compression = Compression::kNone}, true}};
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.spec.describe());
+        auto t = sst_test::write_rocksdb_table(table_path("trace-" + c.spec.describe() + ".sst"),
+                                               recs, c.spec);
+        auto f = chase_test::open_file(t.path);
+        ASSERT_TRUE(f);
+        auto s = make_session(GetParam());
+        std::vector<chase::HopTrace> hops;
+        s->set_tracer([&](const chase::HopTrace &h) { hops.push_back(h); });
+        size_t n = 0;
+        for (const auto &[key, v] : t.values) {
+            if (n++ % 301) continue;
+            hops.clear();
+            std::string got;
+            ASSERT_TRUE(s->get(*f, key, &got).ok());
+            ASSERT_EQ(got, v);
+            ASSERT_GE(hops.size(), 2u);
+            EXPECT_EQ(hops[0].how, 0u);  // the start call reads nothing
+            uint32_t first =
+                chase::kHopRead | chase::kHopChecked |
+                (c.spec.compression == Compression::kNone ? 0u : uint32_t(chase::kHopDecompressed));
+            EXPECT_EQ(hops[1].how, first);
+            for (size_t i = 2; i < hops.size(); i++)
+                EXPECT_EQ(hops[i].how, chase::kHopMemory) << "hop " << i;
+            EXPECT_EQ(hops.size() > 2, c.windows) << hops.size() << " hops";
+        }
+    }
+}
+
+// Every key twice through a cache smaller than the table: answers match
+// the library, the second pass is partly served from memory (and marked so
+// in the trace, still checked), and a range scan does not use the cache.
+TEST_P(SstFormat, ExtentCacheAnswersMatchTheLibrary) {
+    using sst_test::Compression;
+    sst_test::Records recs = small_records(35, 6000);
+    for (auto c : {Compression::kNone, Compression::kSnappy}) {
+        sst_test::RocksdbSpec spec{.block_size = 4096, .compression = c};
+        auto t = sst_test::write_rocksdb_table(table_path("cached-" + spec.describe() + ".sst"),
+                                               recs, spec);
+        SCOPED_TRACE(spec.describe());
+        std::shared_ptr<chase::DataFile> f;
+        chase::OpenOptions oo;
+        oo.cache_bytes = 256 << 10;  // a fraction of the table: CLOCK evicts
+        ASSERT_TRUE(chase::DataFile::open(t.path, oo, &f).ok());
+        ASSERT_NE(f->extent_cache(), nullptr);
+        ASSERT_EQ(f->cache(), nullptr);
+        auto s = make_session(GetParam());
+        std::vector<std::string> keys;
+        for (const auto &[key, v] : t.values) keys.push_back(key);
+        for (auto &key : sst_test::absent_keys(t, 300, 5)) keys.push_back(key);
+        for (int pass = 0; pass < 2; pass++)
+            check_lookups(
+                *s, *f, keys, [&](const std::string &key) { return t.expected(key); },
+                "cached lookups");
+        uint64_t hits = f->stats().cache_hits;
+        EXPECT_GT(hits, 0u);
+        // One key again, traced: its block now comes from the cache.
+        const std::string &key = t.values.begin()->first;
+        std::vector<chase::HopTrace> hops;
+        s->set_tracer([&](const chase::HopTrace &h) { hops.push_back(h); });
+        std::string v;
+        ASSERT_TRUE(s->get(*f, key, &v).ok());
+        ASSERT_TRUE(s->get(*f, key, &v).ok());
+        s->set_tracer(nullptr);
+        EXPECT_EQ(v, t.values.begin()->second);
+        // The second lookup's first block (hop 1; windows of it may follow).
+        auto last = std::find_if(hops.rbegin(), hops.rend(),
+                                 [](const chase::HopTrace &h) { return h.hop == 1; });
+        ASSERT_NE(last, hops.rend());
+        EXPECT_EQ(last->how & (chase::kHopCache | chase::kHopChecked | chase::kHopRead),
+                  chase::kHopCache | chase::kHopChecked);
+        hits = f->stats().cache_hits;
+        std::vector<chase::Record> all;
+        ASSERT_TRUE(s->range(*f, "", "", 0, &all).ok());
+        EXPECT_EQ(all.size(), t.values.size());
+        EXPECT_EQ(f->stats().cache_hits, hits);
+    }
 }
 
 // Ranges: the visible records between two keys, in order, as the table's

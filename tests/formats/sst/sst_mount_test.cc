@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 
 #include "chase/ioctl.h"
 #include "mount_fixture.h"
@@ -159,6 +160,30 @@ TEST_P(SstMount, IoctlTakesBinaryKeysAndChasectlAnswers) {
     EXPECT_EQ(a.status, 0) << a.out;
     EXPECT_EQ(b.status, 0) << b.out;
     EXPECT_EQ(a.out, b.out);  // the same value, shown the same way
+}
+
+// chasectl trace through the mount: the data block is read once, checked
+// and decompressed; the rest of a 32 KiB block comes from memory.
+TEST_P(SstMount, TraceShowsEachBlocksSource) {
+    sst_test::Records recs;  // values that compress: blocks are stored compressed
+    for (int i = 0; i < 3000; i++)
+        recs.emplace_back("key" + std::to_string(100000 + i), std::string(60, 'a' + i % 26));
+    auto t = sst_test::write_rocksdb_table(src("big.sst"), recs, {.block_size = 32768});
+    const auto &[key, value] = *std::next(t.values.begin(), 1234);
+    ShellResult r =
+        sh(std::string(CHASECTL_BIN) + " trace " + quote(mnt("big.sst")) + " " + quote(key));
+    ASSERT_EQ(r.status, 0) << r.out;
+    size_t reads = 0, memory = 0;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        unsigned hop;
+        if (sscanf(line.c_str(), "%u", &hop) != 1) continue;
+        if (line.ends_with("  read,checked,decompressed")) reads++;
+        if (line.ends_with("  memory")) memory++;
+    }
+    EXPECT_EQ(reads, 1u) << r.out;
+    EXPECT_GE(memory, 1u) << r.out;
+    EXPECT_NE(r.out.find("value " + value.substr(0, 20)), std::string::npos) << r.out;
 }
 
 TEST_P(SstMount, RefusedTablesSayWhy) {
