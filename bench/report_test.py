@@ -107,5 +107,24 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| liblmdb-nordahead | 80,000 | 12.00 | 0.97 | 0.46 | no |", md)
 
 
+    def test_sst_targets_and_the_leveldb_row(self):
+        def f(fmt, method, ops, cpu, reads):
+            return {"bench": "formats", "run": 1,
+                    "config": {"format": fmt, "method": method, "inflight": 32,
+                               "cache": "limit10"},
+                    "metrics": {"ops_per_s": ops, "cpu_us_per_op": cpu,
+                                "device_reads_per_op": reads}}
+        rows = [f("sst", "rocksdb-get", 40000, 30, 0.8), f("sst", "rocksdb-multiget", 9000, 60, 0.9),
+                f("sst", "native", 41000, 14, 1.0), f("sst-tikv", "rocksdb-get", 30000, 50, 0.8),
+                f("sst-tikv", "native", 29000, 20, 1.0), f("ldb", "leveldb-get", 20000, 40, 0.9),
+                f("ldb", "native", 38000, 15, 1.0), f("ldb", "syscall", 30000, 18, 1.0)]
+        md = self.build([row(1, "pread", 1, 1)], {"formats.jsonl": rows})
+        self.assertIn("| rocksdb-get | 40,000 | 30.00 | 0.80 | 1.02 | 0.47 | rate >= 1.0, CPU <= 0.5 | yes |", md)
+        self.assertIn("| rocksdb-multiget | 9,000 | 60.00 | 0.90 | 4.56 | 0.23 | rate >= 0.8 | yes |", md)
+        self.assertIn("| rocksdb-get | 30,000 | 50.00 | 0.80 | 0.97 | 0.40 | rate >= 1.0, CPU <= 0.5 | no |", md)
+        self.assertIn("**LevelDB's defaults**: chasefs's best engine **native**, 38,000", md)
+        self.assertIn("| leveldb-get | 20,000 | 40.00 | 0.90 | 1.90 | 0.38 | none set | – |", md)
+
+
 if __name__ == "__main__":
     unittest.main()
