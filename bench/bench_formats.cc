@@ -45,6 +45,7 @@
 #include <cdb.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -60,6 +61,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -167,6 +169,8 @@ void drop_caches() {
     close(fd);
 }
 
+std::string g_cgroup_dir;  // the memory cgroup this process entered, if any
+
 // A memory cgroup (v1) for this process with the given limit.
 void enter_memory_cgroup(uint64_t limit) {
     FILE *f = fopen("/proc/self/cgroup", "r");
@@ -188,6 +192,17 @@ void enter_memory_cgroup(uint64_t limit) {
     };
     put("memory.limit_in_bytes", std::to_string(limit));
     put("cgroup.procs", std::to_string(getpid()));
+    g_cgroup_dir = dir;
+}
+
+// Bytes charged to this process's memory cgroup now (0 outside one).
+uint64_t cgroup_usage() {
+    if (g_cgroup_dir.empty()) return 0;
+    FILE *f = fopen((g_cgroup_dir + "/memory.usage_in_bytes").c_str(), "r");
+    unsigned long long v = 0;
+    if (f && fscanf(f, "%llu", &v) != 1) v = 0;
+    if (f) fclose(f);
+    return v;
 }
 
 // Latencies go into a buffer allocated and touched before the child joins
@@ -196,7 +211,8 @@ struct RunOut {
     std::vector<uint64_t> lat = std::vector<uint64_t>(size_t(1) << 23, 1);
     std::atomic<size_t> n{0};
     std::atomic<uint64_t> errors{0};
-    uint64_t cache_hits = 0;  // chasefs: blocks its block cache served
+    uint64_t cache_hits = 0;              // chasefs: blocks its block cache served
+    std::optional<uint64_t> cache_bytes;  // chasefs: the cache it ran with
     void add(uint64_t ns) {
         size_t i = n++;
         if (i < lat.size()) lat[i] = ns;
@@ -369,7 +385,8 @@ void run_libcdb(const std::string &path, unsigned n, double s, uint64_t records,
 // dropped, so its index and filter are charged there.
 void run_chasefs(const std::string &path, const std::string &format, const std::string &engine,
                  unsigned inflight, unsigned threads, uint64_t cache_bytes, double s,
-                 uint64_t records, const std::function<void()> &enter_limit, RunOut *out) {
+                 uint64_t records, uint64_t limit_bytes, const std::function<void()> &enter_limit,
+                 RunOut *out) {
     std::shared_ptr<chase::DataFile> file;
     chase::OpenOptions oo;
     oo.format = format;
@@ -390,10 +407,30 @@ void run_chasefs(const std::string &path, const std::string &format, const std::
             if (!st.ok() || v != value_of(t)) die(engine + ": the warm-up lookup failed");
         }
         file.reset();
+        // Give back the pages the warm-up's open freed: reused, they would
+        // stay charged outside the cgroup and the open inside it would
+        // look free.
+        malloc_trim(0);
         enter_limit();
+        // A format that keeps a large index (SST tables) leaves less of the
+        // limit to the cache: measure what the open itself is charged, and
+        // give the cache what remains less 12 MiB of headroom (measured:
+        // bounce buffers, thread arenas; anonymous memory over the limit is
+        // the OOM killer's, not reclaim's).
+        if (oo.cache_bytes && format == "sst") {
+            chase::OpenOptions bare = oo;
+            bare.cache_bytes = 0;
+            st = chase::DataFile::open(path, bare, &file);
+            if (!st.ok()) die(st.to_string());
+            uint64_t used = cgroup_usage(), headroom = 12 << 20;
+            file.reset();
+            oo.cache_bytes = std::min(
+                oo.cache_bytes, limit_bytes > used + headroom ? limit_bytes - used - headroom : 0);
+        }
         st = chase::DataFile::open(path, oo, &file);
         if (!st.ok()) die(st.to_string());
     }
+    out->cache_bytes = oo.cache_bytes;
     int64_t deadline = bench::now_ns() + int64_t(s * 1e9);
     std::vector<std::thread> ts;
     for (unsigned t = 0; t < threads; t++)
@@ -482,7 +519,7 @@ std::string measure(const Options &o, const std::string &format, const std::stri
             run_libcdb(path, inflight, o.seconds, o.records, method != "libcdb", &out);
         else
             run_chasefs(path, lsm ? "sst" : format, method, inflight, o.threads, cache_bytes,
-                        o.seconds, o.records, enter_limit, &out);
+                        o.seconds, o.records, data * o.cache_pct / 100, enter_limit, &out);
         double wall = double(bench::now_ns() - t0) / 1e9;
         bench::Usage u1 = bench::Usage::now();
         uint64_t reads1 = device_reads(path);
@@ -504,7 +541,7 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         r.metric("limit_mib",
                  cache.rfind("limit", 0) == 0 ? double(data * o.cache_pct / 100) / (1 << 20) : 0);
         r.metric("errors", double(out.errors.load()));
-        r.metric("cache_mib", double(cache_bytes) / (1 << 20));
+        r.metric("cache_mib", double(out.cache_bytes.value_or(cache_bytes)) / (1 << 20));
         r.metric("cache_hits_per_op", ops ? double(out.cache_hits) / ops : 0);
         r.metric("device_reads_per_op", ops ? double(reads1 - reads0) / ops : 0);
         std::string line = r.json() + "\n";

@@ -104,8 +104,7 @@ class SstFormat final : public Format, public BlockPrep {
     bool prepares_blocks() const override { return true; }
     unsigned depth() const override { return 1; }
     std::string geometry() const override {
-        size_t index_bytes = 0;
-        for (const auto &e : t_->index) index_bytes += e.user_key.size() + sizeof e;
+        size_t index_bytes = t_->index.bytes();
         std::string g = "format=sst\nwriter=";
         g += t_->leveldb ? "leveldb" : "rocksdb";
         g += "\nformat_version=" + std::to_string(t_->rules.format_version);
@@ -144,11 +143,11 @@ class SstFormat final : public Format, public BlockPrep {
         c->cache_tag = 1;
         size_t i = t_->block_for(key);
         if (i == t_->index.size() ||
-            (t_->filter && !t_->filter->may_match(key, t_->index[i].block.offset))) {
+            (t_->filter && !t_->filter->may_match(key, t_->index.block(i).offset))) {
             s->flags |= SST_F_ABSENT;
             return {};
         }
-        const sst::Handle &h = t_->index[i].block;
+        const sst::Handle &h = t_->index.block(i);
         if (h.size > kMaxBlock)
             return Status::error(EOPNOTSUPP,
                                  t_->path + ": the data block for '" + printable_key(key) +
@@ -223,7 +222,7 @@ class SstFormat final : public Format, public BlockPrep {
             s->flags |= SST_F_ABSENT;
             return {};
         }
-        const sst::Handle &h = t_->index[r.block].block;
+        const sst::Handle &h = t_->index.block(r.block);
         if (h.size > kMaxBlock)
             return Status::error(EOPNOTSUPP, t_->path + ": the data block at offset " +
                                                  std::to_string(h.offset) + " has " +
@@ -374,10 +373,10 @@ class SstFormat final : public Format, public BlockPrep {
     // (checked, decompressed) and take it from there.
     Status read_value(const sst_get_scratch &s, std::string *value) const {
         size_t i = t_->block_for(std::string_view(reinterpret_cast<const char *>(s.key), s.klen));
-        if (i == t_->index.size() || t_->index[i].block.offset != s.blk_off)
+        if (i == t_->index.size() || t_->index.block(i).offset != s.blk_off)
             return Status::error(EPROTO, "sst_get answered from a block it was not given");
         std::string plain;
-        Status st = sst::read_block(fd_, t_->size, t_->rules, t_->index[i].block, "data", &plain);
+        Status st = sst::read_block(fd_, t_->size, t_->rules, t_->index.block(i), "data", &plain);
         if (!st.ok()) return st;
         if (s.vpos > plain.size() || s.vlen > plain.size() - s.vpos)
             return Status::error(EUCLEAN, t_->path + ": a value runs past its data block");

@@ -1,5 +1,6 @@
 #include "sst_table.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,11 +45,30 @@ const char *other_table_kind(const uint8_t *tail8) {
     return nullptr;
 }
 
+bool Index::add(std::string_view key, const Handle &h) {
+    if (keys_.size() + key.size() > UINT32_MAX) return false;
+    keys_.append(key);
+    ends_.push_back(uint32_t(keys_.size()));
+    blocks_.push_back(h);
+    return true;
+}
+
+void Index::reserve(size_t n, size_t key_bytes) {
+    keys_.reserve(key_bytes);
+    ends_.reserve(n);
+    blocks_.reserve(n);
+}
+
 size_t Table::block_for(std::string_view user_key) const {
-    auto it = std::lower_bound(
-        index.begin(), index.end(), user_key,
-        [](const IndexEntry &e, std::string_view k) { return std::string_view(e.user_key) < k; });
-    return size_t(it - index.begin());
+    size_t lo = 0, hi = index.size();  // the first i with key(i) >= user_key
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (index.key(mid) < user_key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 Status open_table(int fd, uint64_t size, const std::string &path, std::unique_ptr<Table> *out) {
@@ -171,25 +191,34 @@ Status open_table(int fd, uint64_t size, const std::string &path, std::unique_pt
     std::vector<Entry> ie;
     st = parse_block(ib, t->index_delta_values, &ie);
     if (!st.ok()) return corrupt("index: " + st.msg);
-    t->index.reserve(ie.size());
+    size_t key_bytes = 0;
+    for (const Entry &e : ie) key_bytes += e.key.size();
+    t->index.reserve(ie.size(), key_bytes);
     for (Entry &e : ie) {
-        IndexEntry x;
+        Handle block;
         std::string_view v = e.value;
         if (t->index_delta_values)
-            x.block = e.handle;
-        else if (!get_handle(&v, &x.block))
+            block = e.handle;
+        else if (!get_handle(&v, &block))
             return corrupt("an index entry's block handle is damaged");
-        if (x.block.offset > size || x.block.size > size - x.block.offset)
+        if (block.offset > size || block.size > size - block.offset)
             return corrupt("an index entry points outside the file");
+        std::string_view key = e.key;
         if (!t->index_user_keys) {
-            if (e.key.size() < 8) return corrupt("an index key is shorter than its 8-byte trailer");
-            e.key.resize(e.key.size() - 8);
+            if (key.size() < 8) return corrupt("an index key is shorter than its 8-byte trailer");
+            key.remove_suffix(8);
         }
-        if (!t->index.empty() && e.key < t->index.back().user_key)
+        if (!t->index.empty() && key < t->index.key(t->index.size() - 1))
             return corrupt("the index is out of order");
-        x.user_key = std::move(e.key);
-        t->index.push_back(std::move(x));
+        if (!t->index.add(key, block)) return corrupt("an index of more than 4 GiB of keys");
     }
+    ie.clear();
+    ie.shrink_to_fit();
+    ib.clear();
+    ib.shrink_to_fit();
+    // The parse above allocated a string per entry and freed them all: give
+    // those pages back, or they stay charged to whoever holds this table.
+    malloc_trim(0);
     if (!t->data_blocks) t->data_blocks = t->index.size();
 
     // The filter, where chasefs computes it exactly.

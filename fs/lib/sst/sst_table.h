@@ -22,9 +22,32 @@ bool has_table_magic(const uint8_t *tail8);
 // The name of another table kind the tail's magic announces, or nullptr.
 const char *other_table_kind(const uint8_t *tail8);
 
-struct IndexEntry {
-    std::string user_key;  // the separator's user key: every key of the block is <= it
-    Handle block;
+// The index a table keeps for its open's life: separator user key -> data
+// block, ordered by key.  The keys share one arena: a std::string each costs
+// 80 bytes of heap for a 16-byte key, and a 4 M-key table has 125,000 of
+// them; what the index holds is memory the block cache does not get.
+class Index {
+   public:
+    size_t size() const { return blocks_.size(); }
+    bool empty() const { return blocks_.empty(); }
+    // Every key of block i is <= key(i).
+    std::string_view key(size_t i) const {
+        size_t from = i ? ends_[i - 1] : 0;
+        return std::string_view(keys_).substr(from, ends_[i] - from);
+    }
+    const Handle &block(size_t i) const { return blocks_[i]; }
+    // false: the arena would pass 4 GiB.
+    bool add(std::string_view key, const Handle &h);
+    void reserve(size_t n, size_t key_bytes);
+    size_t bytes() const {
+        return keys_.capacity() + ends_.capacity() * sizeof(uint32_t) +
+               blocks_.capacity() * sizeof(Handle);
+    }
+
+   private:
+    std::string keys_;
+    std::vector<uint32_t> ends_;
+    std::vector<Handle> blocks_;
 };
 
 struct Table {
@@ -33,7 +56,7 @@ struct Table {
     bool leveldb = false;  // no properties block: written by LevelDB
     BlockRules rules;
     bool index_user_keys = false, index_delta_values = false;
-    std::vector<IndexEntry> index;   // ordered by user key
+    Index index;
     std::unique_ptr<Filter> filter;  // nullptr: none, or a kind not read
     std::string filter_note;         // what was done with the filter, for geometry
     uint64_t entries = 0, data_blocks = 0;
