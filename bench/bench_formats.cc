@@ -287,24 +287,10 @@ void run_liblmdb(const std::string &path, unsigned n, double s, uint64_t records
     mdb_env_close(env);
 }
 
-// RocksDB the usual way: one DB::Get per lookup, one thread per lookup in
-// flight, the DB's default block cache.
-void run_rocksdb_get(const std::string &dir, unsigned n, double s, uint64_t records, RunOut *out) {
-    bench_sst::Db db(dir, 0);
-    run_threads(
-        n, s, out,
-        [&]() -> std::function<bool(uint64_t)> {
-            return [&db](uint64_t i) {
-                std::string v;
-                return db.get(key_of(i), &v) && v == value_of(i);
-            };
-        },
-        records);
-}
-
-// LevelDB the usual way: DB::Get, one thread per lookup in flight.
-void run_leveldb_get(const std::string &dir, unsigned n, double s, uint64_t records, RunOut *out) {
-    bench_ldb::Db db(dir);
+// A store used the usual way: one DB::Get per lookup, one thread per
+// lookup in flight (RocksDB with its default block cache, LevelDB).
+template <typename Db>
+void run_db_get(Db &db, unsigned n, double s, uint64_t records, RunOut *out) {
     run_threads(
         n, s, out,
         [&]() -> std::function<bool(uint64_t)> {
@@ -506,11 +492,13 @@ std::string measure(const Options &o, const std::string &format, const std::stri
         bench::Usage u0 = bench::Usage::now();
         uint64_t reads0 = device_reads(path);
         int64_t t0 = bench::now_ns();
-        if (method == "rocksdb-get")
-            run_rocksdb_get(path + ".rocksdb", inflight, o.seconds, o.records, &out);
-        else if (method == "leveldb-get")
-            run_leveldb_get(path + ".leveldb", inflight, o.seconds, o.records, &out);
-        else if (method == "rocksdb-multiget")
+        if (method == "rocksdb-get") {
+            bench_sst::Db db(path + ".rocksdb", 0);
+            run_db_get(db, inflight, o.seconds, o.records, &out);
+        } else if (method == "leveldb-get") {
+            bench_ldb::Db db(path + ".leveldb");
+            run_db_get(db, inflight, o.seconds, o.records, &out);
+        } else if (method == "rocksdb-multiget")
             run_rocksdb_multiget(path + ".rocksdb", inflight, o.seconds, o.records,
                                  data * o.cache_pct / 100 * o.cache_share / 100, &out);
         else if (method == "liblmdb" || method == "liblmdb-nordahead")
