@@ -228,12 +228,19 @@ CHASE_INLINE long probe_at(const struct chase_ctx *ctx, __u32 r)
 		why = get_varint(ctx, st->base, &pos, st->lim, &nonshared);
 	if (!why)
 		why = get_varint(ctx, st->base, &pos, st->lim, &vlen);
+	if (!why && nonshared > st->lim - pos)
+		why = SST_WHY_ENTRY;
+	if (why && s->windowed && r > st->win_lo && st->lim < st->end) {
+		/* The entry may go on past this window: read one at it. */
+		st->pos = r;
+		st->phase = PH_PROBE_AT;
+		return 1;
+	}
 	if (why)
 		return scan_bad(st, why);
 	if (shared)
 		return scan_bad(st, SST_WHY_ORDER);
-	if (nonshared > st->lim - pos)
-		return scan_bad(st, SST_WHY_ENTRY);
+	st->probe_r = r + 1;
 	st->ulen = nonshared;
 	if (s->flags & SST_F_INTERNAL) {
 		if (st->ulen < SST_SEQ_BYTES)
@@ -247,8 +254,56 @@ CHASE_INLINE long probe_at(const struct chase_ctx *ctx, __u32 r)
 	return 0;
 }
 
+/* The scan starts at restart entry r. */
+CHASE_INLINE long scan_from(struct sst_search *st, __u32 r)
+{
+	st->pos = r;
+	st->entry_start = r;
+	st->phase = PH_SHARED;
+	st->acc = 0;
+	st->shift = 0;
+	return 0;
+}
+
+/* Pick the next restart of a windowed search and go on in this hop when it
+ * holds what that needs (the restart's slot, then its entry), or stop for
+ * the window that does: the tail (phase PH_PROBE), a window at the entry
+ * (PH_PROBE_AT, pos), or one where the scan starts (SCAN_MORE, pos). */
+CHASE_INLINE long probe_window(const struct chase_ctx *ctx)
+{
+	struct sst_get_scratch *s = (void *)ctx->scratch;
+	struct sst_search *st = &s->search;
+	int scan = st->lo >= st->hi;
+	__u32 i = scan ? (st->lo ? st->lo - 1 : 0) : st->lo + (st->hi - st->lo) / 2;
+	__u32 slot = st->end + 4 * i, r;
+
+	if (scan && st->probe_r && i == st->mid) {
+		r = st->probe_r - 1; /* the entry probed last: no slot to read */
+	} else {
+		if (slot < st->win_lo || slot > st->win_hi - 4)
+			return 1;
+		r = chase_blk_le32u(ctx, st->base + slot);
+	}
+	if (r >= st->end)
+		return scan_bad(st, SST_WHY_RESTARTS);
+	if (scan) {
+		scan_from(st, r);
+		if (r >= st->win_lo && r < st->win_hi)
+			return 0;
+		st->result = SCAN_MORE;
+		return 1;
+	}
+	st->mid = i;
+	if (r < st->win_lo || r >= st->win_hi) {
+		st->pos = r;
+		st->phase = PH_PROBE_AT;
+		return 1;
+	}
+	return probe_at(ctx, r);
+}
+
 /* Pick the next restart to compare (or, when the search is over, start the
- * scan).  A windowed search stops here: the next probe needs the tail. */
+ * scan). */
 CHASE_INLINE long probe(const struct chase_ctx *ctx)
 {
 	struct sst_get_scratch *s = (void *)ctx->scratch;
@@ -256,7 +311,7 @@ CHASE_INLINE long probe(const struct chase_ctx *ctx)
 	__u32 r;
 
 	if (s->windowed)
-		return 1;
+		return probe_window(ctx);
 	if (st->lo >= st->hi) {
 		r = restart_at(ctx, st->lo ? st->lo - 1 : 0);
 		if (r >= st->end)
@@ -471,17 +526,18 @@ CHASE_INLINE int search_block(struct chase_ctx *ctx, struct sst_get_scratch *s)
 }
 
 /*
- * A block larger than a hop, in windows: the tail window gives the restart
- * array, each probe of the binary search reads a window at its restart's
- * entry and goes back to the tail for the next, and the scan reads windows
- * from the chosen restart on.  The windows come from the daemon's memory,
- * so only the block's one read went to the device.
+ * A block larger than a hop, in windows the daemon serves from memory (only
+ * the block's one read went to the device).  Each hop goes as far as its
+ * window lets it: the tail window holds the restart array and the entries
+ * at the block's end, so probes whose entries lie there, and a scan that
+ * starts there, need no other window; a probe elsewhere reads a window at
+ * its entry and, unless the scan then starts at that entry, the tail again.
  */
 CHASE_INLINE int search_windows(struct chase_ctx *ctx, struct sst_get_scratch *s)
 {
 	struct sst_search *st = &s->search;
 	__u64 wb = s->win_base, at = chase_block_pos(ctx);
-	__u32 n = s->blk_size, h0, hend, nrestarts, r;
+	__u32 n = s->blk_size, h0, hend, nrestarts;
 	__u32 tail = n > CHASE_BLOCK_SIZE ? n - CHASE_BLOCK_SIZE : 0;
 	int err;
 
@@ -501,55 +557,43 @@ CHASE_INLINE int search_windows(struct chase_ctx *ctx, struct sst_get_scratch *s
 		__builtin_memset(st, 0, sizeof(*st));
 		st->end = n - 4 - 4 * nrestarts;
 		st->hi = nrestarts;
-		/* then pick the first restart to probe */
-		__attribute__((fallthrough));
+		st->phase = PH_PROBE;
+		break;
 	case SST_STAGE_TAIL:
-		if (h0 != tail)
+		if (h0 != tail || st->phase != PH_PROBE)
 			return fail(s, SST_WHY_WINDOW, -EPROTO);
-		if (st->lo < st->hi) {
-			st->mid = st->lo + (st->hi - st->lo) / 2;
-			r = chase_blk_le32u(ctx, st->end + 4 * st->mid - h0);
-			s->stage = SST_STAGE_PROBE;
-		} else {
-			r = chase_blk_le32u(ctx, st->end + 4 * (st->lo ? st->lo - 1 : 0) - h0);
-			st->pos = r;
-			st->entry_start = r;
-			st->phase = PH_SHARED;
-			st->acc = 0;
-			st->shift = 0;
-			s->stage = SST_STAGE_SCAN;
-		}
-		if (r >= st->end)
-			return fail(s, SST_WHY_RESTARTS, -EUCLEAN);
-		return chase_read(ctx, wb + r, 0);
+		break;
 	case SST_STAGE_PROBE:
-		/* The probed restart's entry starts this window: the loop
-		 * decodes and compares it, and stops at the next pick. */
-		st->base = -h0;
-		st->pos = h0;
-		st->lim = hend < st->end ? hend : st->end;
-		st->phase = PH_PROBE_AT;
-		st->result = SCAN_RUNNING;
-		chase_loop(SEARCH_STEPS, scan_step, ctx);
-		if (st->result == SCAN_BAD)
-			return fail(s, st->why, -EUCLEAN);
-		if (st->phase != PH_PROBE)
-			return fail(s, SST_WHY_ENTRY, -EUCLEAN);
-		s->stage = SST_STAGE_TAIL;
-		return chase_read(ctx, wb + tail, 0);
+		/* The probed restart's entry starts this window. */
+		if (h0 != st->pos || st->phase != PH_PROBE_AT)
+			return fail(s, SST_WHY_WINDOW, -EPROTO);
+		break;
 	default:
-		/* A window from the next byte to decode on: the scan goes on
-		 * where the last window ended, mid-entry if need be. */
+		/* The scan goes on where the last window ended, mid-entry if
+		 * need be. */
 		if (h0 != st->pos)
 			return fail(s, SST_WHY_WINDOW, -EPROTO);
-		st->base = -h0;
-		st->lim = hend < st->end ? hend : st->end;
-		st->result = SCAN_RUNNING;
-		chase_loop(SEARCH_STEPS, scan_step, ctx);
-		if (st->result == SCAN_MORE)
-			return chase_read(ctx, wb + st->pos, 0);
-		return scan_result(ctx, s, -h0, h0, hend);
+		break;
 	}
+	st->base = -h0;
+	st->lim = hend < st->end ? hend : st->end;
+	st->win_lo = h0;
+	st->win_hi = hend;
+	st->result = SCAN_RUNNING;
+	chase_loop(SEARCH_STEPS, scan_step, ctx);
+	if (st->result == SCAN_RUNNING && st->phase == PH_PROBE) {
+		s->stage = SST_STAGE_TAIL;
+		return chase_read(ctx, wb + tail, 0);
+	}
+	if (st->result == SCAN_RUNNING && st->phase == PH_PROBE_AT) {
+		s->stage = SST_STAGE_PROBE;
+		return chase_read(ctx, wb + st->pos, 0);
+	}
+	if (st->result == SCAN_MORE) {
+		s->stage = SST_STAGE_SCAN;
+		return chase_read(ctx, wb + st->pos, 0);
+	}
+	return scan_result(ctx, s, -h0, h0, hend);
 }
 
 /*

@@ -91,6 +91,8 @@ struct sst_search {
 	__u32 eq;       /* sst_range: bytes the entry's key has in common
 			 * with the previous one (shared, or more after a
 			 * restart point) */
+	__u32 win_lo, win_hi; /* windowed: the block's bytes this hop holds */
+	__u32 probe_r;        /* windowed: 1 + where restart mid's entry is, or 0 */
 };
 
 struct sst_get_scratch {
