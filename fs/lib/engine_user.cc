@@ -16,6 +16,7 @@ namespace {
 
 // The longest read a BlockPrep may ask for: a block and its trailer.
 constexpr uint64_t kMaxPrepSpan = 4u << 20;
+constexpr uint32_t kKeptBounce = 64u << 10;  // a TiKV block and its sectors
 
 std::string hex(uint64_t v) {
     char buf[24];
@@ -33,6 +34,7 @@ uint64_t now_ns() {
 
 UserEngine::UserEngine(std::unique_ptr<Backend> backend, unsigned max_chains, unsigned nslots)
     : backend_(std::move(backend)),
+      slot_bounce_(nslots),
       chains_(max_chains),
       slot_chain_(nslots),
       slot_res_(nslots),
@@ -43,6 +45,29 @@ UserEngine::UserEngine(std::unique_ptr<Backend> backend, unsigned max_chains, un
 }
 
 UserEngine::~UserEngine() = default;
+
+// The slot's buffer for a prepared read of len bytes (nullptr: no memory).
+// A slot keeps its buffer for the next read unless it is larger than most
+// blocks are: an allocation per read was a tenth of an SST lookup's CPU.
+uint8_t *UserEngine::bounce_for(unsigned slot, uint32_t len) {
+    Bounce &b = slot_bounce_[slot];
+    if (b.cap >= len) return b.buf.get();
+    b.buf.reset();
+    b.cap = 0;
+    void *p = nullptr;
+    if (posix_memalign(&p, 4096, len)) return nullptr;
+    b.buf.reset(static_cast<uint8_t *>(p));
+    b.cap = len;
+    return b.buf.get();
+}
+
+void UserEngine::release_bounce(unsigned slot) {
+    Bounce &b = slot_bounce_[slot];
+    if (b.cap > kKeptBounce) {
+        b.buf.reset();
+        b.cap = 0;
+    }
+}
 
 Status UserEngine::init() {
     Status st = ring_.init(std::max(nslots_, 8u));
@@ -143,11 +168,9 @@ bool UserEngine::issue_round(unsigned c) {
             uint64_t span =
                 std::min<uint64_t>(kMaxPrepSpan, ((off - aligned) + want + CHASE_IO_ALIGN - 1) &
                                                      ~uint64_t(CHASE_IO_ALIGN - 1));
-            void *buf = nullptr;
-            if (posix_memalign(&buf, 4096, span)) buf = nullptr;
             unsigned slot = take_slot(c);
-            ch.round.push_back(
-                {aligned, uint32_t(span), slot, static_cast<uint8_t *>(buf), off, want});
+            uint8_t *buf = bounce_for(slot, uint32_t(span));
+            ch.round.push_back({aligned, uint32_t(span), slot, buf, off, want});
             if (!buf) {
                 hits.push_back(ch.round.back());  // fails in prepare_block, no read
                 continue;
@@ -213,7 +236,7 @@ bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
             xc->put(r.want_off, have, ch.spec->cache_tag, r.bounce + skip);  // checked: keep it
         }
     }
-    free(r.bounce);
+    release_bounce(r.slot);
     r.bounce = nullptr;
     out_len = std::min(out_len, CHASE_BLOCK_SIZE);
     prepare_hop(r.slot, ch, hop_off, out_len, ++ch.hops);

@@ -101,7 +101,17 @@ class UserEngine final : public Engine {
     void finish_round(unsigned c);
     void finish(unsigned c, int ret, std::string error = {});
 
+    uint8_t *bounce_for(unsigned slot, uint32_t len);
+    void release_bounce(unsigned slot);
+
     std::unique_ptr<Backend> backend_;
+    // Prepared reads (BlockPrep) land in their slot's buffer.  Declared
+    // before ring_ so that they outlive it (and any read still in flight).
+    struct Bounce {
+        std::unique_ptr<uint8_t, decltype(&free)> buf{nullptr, &free};
+        uint32_t cap = 0;
+    };
+    std::vector<Bounce> slot_bounce_;
     IoRing ring_;
     std::vector<Chain> chains_;
     std::vector<unsigned> slot_chain_;  // which chain holds each slot

@@ -1,6 +1,5 @@
 #include "extent_cache.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace chase {
@@ -23,20 +22,21 @@ void ExtentCache::put(uint64_t off, uint32_t len, uint64_t tag, const uint8_t *d
     if (cost > per_shard_) return;
     Shard &s = shard_of(off);
     std::lock_guard<std::mutex> g(s.mu);
-    auto it = s.map.find(off);
-    if (it != s.map.end()) {
+    auto [it, fresh] = s.map.try_emplace(off);
+    if (fresh) {
+        s.clock.push_back(off);
+    } else {
         if (it->second.tag == tag && it->second.len == len) return;  // two chains read it
-        // Another tag or length at this offset (rare): drop the old range.
-        s.bytes -= it->second.len + kOverhead;
-        s.map.erase(it);
-        s.clock.erase(std::find(s.clock.begin(), s.clock.end(), off));
+        s.bytes -= it->second.len + kOverhead;  // another tag or length here: replaced
+        it->second.len = 0;
     }
-    // CLOCK: a range read since the hand last passed gets another round.
+    // CLOCK: a range read since the hand last passed gets another round;
+    // the one being stored keeps its place.
     while (s.bytes + cost > per_shard_) {
         uint64_t k = s.clock.front();
         s.clock.pop_front();
-        auto v = s.map.find(k);
-        if (v->second.referenced) {
+        auto v = k == off ? it : s.map.find(k);
+        if (k == off || v->second.referenced) {
             v->second.referenced = false;
             s.clock.push_back(k);
             continue;
@@ -44,12 +44,12 @@ void ExtentCache::put(uint64_t off, uint32_t len, uint64_t tag, const uint8_t *d
         s.bytes -= v->second.len + kOverhead;
         s.map.erase(v);
     }
-    Entry &e = s.map[off];
+    Entry &e = it->second;
     e.tag = tag;
     e.len = len;
-    e.bytes = std::make_unique<uint8_t[]>(len);
+    e.referenced = false;
+    e.bytes.reset(new uint8_t[len]);  // no zeroing: every byte is written next
     memcpy(e.bytes.get(), data, len);
-    s.clock.push_back(off);
     s.bytes += cost;
 }
 
