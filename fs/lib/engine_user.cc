@@ -115,14 +115,14 @@ void UserEngine::start(unsigned c, Waiting w) {
 }
 
 void UserEngine::prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint32_t len,
-                             uint32_t hop_no) {
+                             uint32_t hop_no, uint32_t how) {
     chase_hop *h = backend_->hop(slot);
     memset(h, 0, sizeof *h);
     h->offset = off;
     h->file_size = std::max(ch.file->size(), ch.spec->file_size);
     h->len = len;
     h->hop = hop_no;
-    slot_how_[slot] = 0;
+    slot_how_[slot] = how;
 }
 
 // Take the slots for the chain's next round (or its start call) and issue
@@ -239,8 +239,7 @@ bool UserEngine::prepare_block(unsigned c, Read &r, int got) {
     release_bounce(r.slot);
     r.bounce = nullptr;
     out_len = std::min(out_len, CHASE_BLOCK_SIZE);
-    prepare_hop(r.slot, ch, hop_off, out_len, ++ch.hops);
-    slot_how_[r.slot] = (r.cached ? kHopCache : kHopRead) | how;
+    prepare_hop(r.slot, ch, hop_off, out_len, ++ch.hops, (r.cached ? kHopCache : kHopRead) | how);
     memset(backend_->block(r.slot) + out_len, 0, CHASE_BLOCK_SIZE - out_len);
     return ch.end >= 0;
 }
@@ -265,8 +264,7 @@ void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
     for (Read &r : ch.round) {
         int got = slot_res_[r.slot];
         if (r.mem) {
-            prepare_hop(r.slot, ch, r.want_off, uint32_t(got), ++ch.hops);
-            slot_how_[r.slot] = kHopMemory;
+            prepare_hop(r.slot, ch, r.want_off, uint32_t(got), ++ch.hops, kHopMemory);
             memset(backend_->block(r.slot) + got, 0, CHASE_BLOCK_SIZE - got);
             continue;
         }
@@ -279,8 +277,8 @@ void UserEngine::on_read(unsigned slot, int res, bool from_cache) {
             ch.error = "read of " + std::to_string(r.len) + " bytes at " + hex(r.off) +
                        " failed: " + strerror(-got);
         }
-        prepare_hop(r.slot, ch, r.off, got > 0 ? uint32_t(got) : 0, ++ch.hops);
-        slot_how_[r.slot] = r.cached ? kHopCache : kHopRead;
+        prepare_hop(r.slot, ch, r.off, got > 0 ? uint32_t(got) : 0, ++ch.hops,
+                    r.cached ? kHopCache : kHopRead);
         if (got >= 0 && uint32_t(got) < r.len)  // short read at EOF: no stale bytes
             memset(backend_->block(r.slot) + got, 0, CHASE_BLOCK_SIZE - got);
     }

@@ -91,7 +91,9 @@ class UserEngine final : public Engine {
     void start(unsigned c, Waiting w);
     bool issue_round(unsigned c);
     unsigned take_slot(unsigned c);
-    void prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint32_t len, uint32_t hop);
+    // how: the kHop* bits the tracer reports for this hop's block.
+    void prepare_hop(unsigned slot, const Chain &ch, uint64_t off, uint32_t len, uint32_t hop,
+                     uint32_t how = 0);
     // The hop of a read made for a BlockPrep; false if the chain failed.
     bool prepare_block(unsigned c, Read &r, int got);
     // from_cache: the block came from the file's block cache, not the disk.
