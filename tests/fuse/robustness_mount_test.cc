@@ -1,6 +1,7 @@
 // The mount under stress and abuse: many concurrent readers, a new version
 // renamed over F while it is queried, in-place rewrites, corrupt files,
 // hostile functions, a killed daemon, and users without permission.
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <random>
 #include <grp.h>
 
@@ -46,21 +48,79 @@ class RobustnessTest : public QueryTest {
     }
 };
 
-// Runs child(p) in procs processes; each returns its count of wrong
-// answers (or exits 3 when the oracle fails), which must be 0.
-void run_processes(int procs, const std::function<int(int)> &child, const char *wrong) {
+// Where a process waits: its state and kernel wait channel, and for each
+// of its threads the same, so a hung test says which side is stuck.
+std::string where_waits(pid_t pid) {
+    auto first_line = [](const std::string &path) {
+        std::string s = read_file(path);
+        return s.substr(0, s.find('\n'));
+    };
+    std::string out = "pid " + std::to_string(pid) + ":";
+    std::string task = "/proc/" + std::to_string(pid) + "/task";
+    if (DIR *d = opendir(task.c_str())) {
+        while (struct dirent *e = readdir(d)) {
+            if (e->d_name[0] == '.') continue;
+            std::string t = task + "/" + e->d_name;
+            std::string stat = first_line(t + "/stat");
+            size_t paren = stat.rfind(')');
+            out += std::string(" [") + e->d_name + " " +
+                   (paren == std::string::npos ? "?" : stat.substr(paren + 2, 1)) + " " +
+                   first_line(t + "/wchan") + "]";
+        }
+        closedir(d);
+    }
+    return out;
+}
+
+// Forks procs processes running child(p); each returns its count of wrong
+// answers (or exits 3 when the oracle fails).  Fork while no other thread
+// of this process can hold a lock: GCC 12's AddressSanitizer takes none
+// around fork, and a child forked during another thread's allocation
+// waits for that lock forever.  Start helper threads after this returns.
+std::vector<pid_t> spawn_processes(int procs, const std::function<int(int)> &child) {
     std::vector<pid_t> kids;
     for (int p = 0; p < procs; p++) {
         pid_t pid = fork();
         if (pid == 0) _exit(child(p) ? 1 : 0);
         kids.push_back(pid);
     }
-    for (pid_t pid : kids) {
-        int status;
-        waitpid(pid, &status, 0);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << wrong << " (status " << status << ")";
+    return kids;
+}
+
+// Waits for the children, which must all exit 0.  A hang guard (not a
+// performance limit): after 240 s the test fails, naming where each child
+// and the daemon's threads wait, and the children are killed.
+void expect_processes_succeed(const std::vector<pid_t> &kids, pid_t daemon, const char *wrong) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+    std::vector<pid_t> left = kids;
+    while (!left.empty()) {
+        for (size_t i = 0; i < left.size();) {
+            int status;
+            if (waitpid(left[i], &status, WNOHANG) == left[i]) {
+                EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                    << wrong << " (status " << status << ")";
+                left.erase(left.begin() + long(i));
+            } else {
+                i++;
+            }
+        }
+        if (left.empty()) break;
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::string report =
+                "children still running after 240 s; daemon " + where_waits(daemon);
+            for (pid_t pid : left) report += "; child " + where_waits(pid);
+            ADD_FAILURE() << report;
+            for (pid_t pid : left) kill(pid, SIGKILL);
+            for (pid_t pid : left) waitpid(pid, nullptr, 0);
+            return;
+        }
+        usleep(20000);
     }
+}
+
+void run_processes(int procs, const std::function<int(int)> &child, pid_t daemon,
+                   const char *wrong) {
+    expect_processes_succeed(spawn_processes(procs, child), daemon, wrong);
 }
 
 TEST_F(RobustnessTest, ManyConcurrentReaderProcesses) {
@@ -79,7 +139,7 @@ TEST_F(RobustnessTest, ManyConcurrentReaderProcesses) {
             }
             return wrong;
         },
-        "a reader saw a wrong answer");
+        daemon_.pid(), "a reader saw a wrong answer");
 }
 
 TEST_F(RobustnessTest, ReplaceByRenameNeverMixesVersions) {
@@ -309,9 +369,18 @@ TEST_F(BoundedQueryTable, ManyDistinctNamesAreDeferredNotKept) {
     constexpr int kProcs = 8, kNames = 600;
     std::atomic<bool> done{false};
     std::atomic<uint64_t> peak{0};
-    // The sampler allocates nothing: the readers are forked while it runs,
-    // and under AddressSanitizer (GCC 12's runtime takes no locks around
-    // fork) a child forked while it held an allocator lock waited forever.
+    std::vector<pid_t> kids = spawn_processes(kProcs, [&](int p) {
+        int wrong = 0;
+        for (int i = 0; i < kNames; i++) {
+            uint64_t k = uint64_t(p) * kNames + uint64_t(i);  // distinct names
+            std::optional<std::string> want;
+            if (reader_.get(k, &want).err) _exit(3);
+            struct stat st;
+            int rc = stat(mnt("users.db@" + std::to_string(k)).c_str(), &st);
+            if (want ? (rc != 0 || uint64_t(st.st_size) != want->size()) : rc == 0) wrong++;
+        }
+        return wrong;
+    });
     const std::string root = mnt();
     std::thread sampler([&] {
         char buf[1024];
@@ -323,21 +392,7 @@ TEST_F(BoundedQueryTable, ManyDistinctNamesAreDeferredNotKept) {
             usleep(2000);
         }
     });
-    run_processes(
-        kProcs,
-        [&](int p) {
-            int wrong = 0;
-            for (int i = 0; i < kNames; i++) {
-                uint64_t k = uint64_t(p) * kNames + uint64_t(i);  // distinct names
-                std::optional<std::string> want;
-                if (reader_.get(k, &want).err) _exit(3);
-                struct stat st;
-                int rc = stat(mnt("users.db@" + std::to_string(k)).c_str(), &st);
-                if (want ? (rc != 0 || uint64_t(st.st_size) != want->size()) : rc == 0) wrong++;
-            }
-            return wrong;
-        },
-        "a stat gave a wrong size or result");
+    expect_processes_succeed(kids, daemon_.pid(), "a stat gave a wrong size or result");
     done = true;
     sampler.join();
     EXPECT_GT(daemon_counter(mnt(), "query_deferred"), 0u) << "the bound was never reached";
