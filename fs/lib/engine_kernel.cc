@@ -100,20 +100,24 @@ class KernelEngine : public Engine {
         for (auto &[fn, obj] : objs_) bpf_object__close(obj);
     }
 
-    Status load(const FunctionSet &fns) {
-        std::string first_error;
-        // libbpf would print every refusal's verifier log on stderr; a
-        // function the kernel refuses just stays with the other engines.
-        libbpf_print_fn_t old = libbpf_set_print(quiet_libbpf);
-        for (const auto &fn : fns.all()) {
-            Status st = load_one(*fn);
-            if (!st.ok() && first_error.empty()) first_error = st.msg;
-        }
-        libbpf_set_print(old);
-        if (progs_.empty())
+    // Functions are verified and loaded on first use, as on the syscall
+    // engine: each load runs the verifier (seconds for the range and SST
+    // functions, half a minute on a KASAN kernel), and a one-shot chasectl
+    // or a daemon that only serves one format should not pay for the rest.
+    // The smallest function is loaded now, so that a kernel that refuses
+    // them all is found when the engine is made (and the automatic choice
+    // moves on to the next engine).
+    Status init(const FunctionSet &fns) {
+        const Function *probe = nullptr;
+        for (const auto &fn : fns.all())
+            if (!fn->kernel_obj.empty() &&
+                (!probe || fn->kernel_obj.size() < probe->kernel_obj.size()))
+                probe = fn.get();
+        if (!probe) return Status::error(EOPNOTSUPP, "no storage function has a kernel target");
+        Status st = program(*probe, nullptr);
+        if (!st.ok())
             return Status::error(EOPNOTSUPP,
-                                 "no storage function loads into the chasefs kernel" +
-                                     (first_error.empty() ? std::string() : ": " + first_error));
+                                 "no storage function loads into the chasefs kernel: " + st.msg);
         return {};
     }
 
@@ -137,6 +141,27 @@ class KernelEngine : public Engine {
     void set_tracer(std::function<void(const HopTrace &)>) override {}  // hops stay in the kernel
 
    private:
+    // The program fd of fn, loading it on first use; a refusal is kept, so
+    // the verifier runs at most once per function.
+    Status program(const Function &fn, int *fd) {
+        if (auto it = progs_.find(&fn); it != progs_.end()) {
+            if (fd) *fd = it->second;
+            return {};
+        }
+        if (auto it = refused_.find(&fn); it != refused_.end()) return it->second;
+        // libbpf would print every refusal's verifier log on stderr; the
+        // refusal is this function's chain error instead.
+        libbpf_print_fn_t old = libbpf_set_print(quiet_libbpf);
+        Status st = load_one(fn);
+        libbpf_set_print(old);
+        if (!st.ok()) {
+            refused_[&fn] = st;
+            return st;
+        }
+        if (fd) *fd = progs_[&fn];
+        return {};
+    }
+
     Status load_one(const Function &fn) {
         if (fn.kernel_obj.empty()) return Status::error(ENOENT, fn.name + ": no kernel target");
         Status st = check_helpers(fn.kernel_obj);
@@ -162,7 +187,7 @@ class KernelEngine : public Engine {
     }
 
     // An O_DIRECT fd of the file tagged with (fn, cap), opened once.
-    int tagged_fd(const DataFile &file, const Function *fn, unsigned cap, int *err) {
+    int tagged_fd(const DataFile &file, const Function *fn, int prog, unsigned cap, int *err) {
         auto key = std::make_tuple(file.dev(), file.ino(), fn, cap);
         if (auto it = fds_.find(key); it != fds_.end()) return it->second;
         if (fds_.size() >= 256) {
@@ -176,7 +201,7 @@ class KernelEngine : public Engine {
             *err = errno;
             return -1;
         }
-        ChaseAttach a{progs_[fn], cap, 0, 0};
+        ChaseAttach a{prog, cap, 0, 0};
         if (fcntl(fd, kFChaseAttach, &a)) {
             *err = errno;
             close(fd);
@@ -189,14 +214,16 @@ class KernelEngine : public Engine {
     ChainResult run(const DataFile &file, ChainSpec &spec) {
         ChainResult r;
         uint64_t t0 = now_ns();
-        if (!progs_.count(spec.fn)) {
-            r.ret = -EOPNOTSUPP;
-            r.error = (spec.fn ? spec.fn->name : std::string("?")) +
-                      " is not loaded into the chasefs kernel";
+        int prog = -1;
+        Status st = spec.fn ? program(*spec.fn, &prog)
+                            : Status::error(EINVAL, "a chain without a function");
+        if (!st.ok()) {
+            r.ret = -st.err;
+            r.error = st.msg;
             return r;
         }
         int err = 0;
-        int fd = tagged_fd(file, spec.fn, spec.hop_cap, &err);
+        int fd = tagged_fd(file, spec.fn, prog, spec.hop_cap, &err);
         if (fd < 0) {
             r.ret = -err;
             r.error = std::string("tagging the file for the kernel engine: ") + strerror(err);
@@ -234,6 +261,7 @@ class KernelEngine : public Engine {
 
     std::map<const Function *, bpf_object *> objs_;
     std::map<const Function *, int> progs_;
+    std::map<const Function *, Status> refused_;
     std::map<std::tuple<uint64_t, uint64_t, const Function *, unsigned>, int> fds_;
     std::deque<Pending> queue_;
     bool long_reads_ = true;
@@ -247,7 +275,7 @@ Status make_kernel_engine(const FunctionSet *fns, unsigned, std::unique_ptr<Engi
                              "the kernel engine needs the chasefs kernel series (kernel/), "
                              "which this kernel does not have");
     auto e = std::make_unique<KernelEngine>();
-    Status st = e->load(fns ? *fns : builtin_functions());
+    Status st = e->init(fns ? *fns : builtin_functions());
     if (!st.ok()) return st;
     *out = std::move(e);
     return {};
