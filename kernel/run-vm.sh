@@ -100,6 +100,7 @@ elif ! mount -t ext4 $disk /mnt/data; then
 	echo "CHASE-TEST vm-mount FAIL cannot mount $disk"
 else
 	export CHASE_DISK=$disk CHASE_DATA=/mnt/data CHASE_ATTACH=$attach
+	echo "CHASE-TIME booted $(cut -d' ' -f1 /proc/uptime)"
 	cd /chase
 	sh /chase/tests.sh
 	status=$?
@@ -139,8 +140,8 @@ set -e
 elapsed=$(($(date +%s) - start))
 
 # Serial output may carry the firmware's escape sequences on the same line.
-tr -d '\r' <"$log" | grep -ao 'CHASE-\(TEST\|RESULT\) .*' >"$work/results" || true
-grep '^CHASE-TEST ' "$work/results" || true
+tr -d '\r' <"$log" | grep -ao 'CHASE-\(TEST\|RESULT\|TIME\) .*' >"$work/results" || true
+grep '^CHASE-\(TEST\|TIME\) ' "$work/results" || true
 pass=$(grep -c '^CHASE-TEST [^ ]* PASS' "$work/results" || true)
 fail=$(grep -c '^CHASE-TEST [^ ]* FAIL' "$work/results" || true)
 result=$(grep '^CHASE-RESULT ' "$work/results" | tail -1 || true)
