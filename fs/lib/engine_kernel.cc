@@ -11,6 +11,11 @@
 // 0011).  A kernel without that patch refuses the length; the engine then
 // reads 4096 bytes, which return the answer or -1 with the errno, and
 // reports no hops.
+// Chains queued together go to the kernel through io_uring, up to
+// max_chains at once: the tagged read refuses IOCB_NOWAIT, so io_uring
+// hands each to one of its workers, and one thread keeps many chains in
+// flight.  A chain alone (and every chain where io_uring cannot be set up)
+// is one preadv.
 // The functions are the same sources built for the kernel target
 // (SEC("chase"), Function::kernel_obj).  Detection: F_CHASE_ATTACH with
 // prog_fd -1 succeeds only on a kernel with the series.
@@ -22,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -29,10 +35,12 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "bpf_loader.h"
 #include "engine.h"
 #include "function.h"
+#include "io_ring.h"
 
 namespace chase {
 namespace {
@@ -93,6 +101,16 @@ struct Pending {
     Engine::Done done;
 };
 
+// A chain whose read is in the ring: the read fills scratch and result.
+struct InFlight {
+    Pending p;
+    alignas(64) uint8_t scratch[CHASE_SCRATCH_SIZE];
+    ChaseResult result;
+    iovec iov[2];
+    bool long_read = false;
+    uint64_t t0 = 0;
+};
+
 class KernelEngine : public Engine {
    public:
     ~KernelEngine() override {
@@ -107,7 +125,8 @@ class KernelEngine : public Engine {
     // The smallest function is loaded now, so that a kernel that refuses
     // them all is found when the engine is made (and the automatic choice
     // moves on to the next engine).
-    Status init(const FunctionSet &fns) {
+    Status init(const FunctionSet &fns, unsigned max_chains) {
+        max_chains_ = std::clamp(max_chains, 1u, 256u);
         const Function *probe = nullptr;
         for (const auto &fn : fns.all())
             if (!fn->kernel_obj.empty() &&
@@ -128,19 +147,41 @@ class KernelEngine : public Engine {
     }
 
     Status drain() override {
-        while (!queue_.empty()) {
-            Pending p = std::move(queue_.front());
-            queue_.pop_front();
-            ChainResult r = run(*p.file, *p.spec);
-            p.done(*p.spec, r);
+        while (!queue_.empty() || ring_.in_flight()) {
+            // One chain alone is one preadv: a read handed to io_uring
+            // would wait for a worker thread instead.
+            if (!ring_.in_flight() && (queue_.size() == 1 || !has_ring())) {
+                Pending p = std::move(queue_.front());
+                queue_.pop_front();
+                ChainResult r = run(*p.file, *p.spec);
+                p.done(*p.spec, r);
+                continue;
+            }
+            while (!queue_.empty() && !free_.empty()) start();
+            if (!ring_.in_flight()) continue;  // those chains ended before a read
+            Status st = ring_.wait(1, [this](uint64_t slot, int res) { complete(slot, res); });
+            if (!st.ok()) return st;
         }
         return {};
     }
 
-    size_t inflight() const override { return queue_.size(); }
+    size_t inflight() const override { return queue_.size() + ring_.in_flight(); }
     void set_tracer(std::function<void(const HopTrace &)>) override {}  // hops stay in the kernel
 
    private:
+    // The ring, made when chains first queue up together; false if this
+    // process cannot have one (they then run one after another).
+    bool has_ring() {
+        if (!ring_tried_) {
+            ring_tried_ = true;
+            if (ring_.init(max_chains_).ok()) {
+                slots_.resize(max_chains_);
+                for (unsigned i = max_chains_; i-- > 0;) free_.push_back(i);
+            }
+        }
+        return !slots_.empty();
+    }
+
     // The program fd of fn, loading it on first use; a refusal is kept, so
     // the verifier runs at most once per function.
     Status program(const Function &fn, int *fd) {
@@ -190,7 +231,9 @@ class KernelEngine : public Engine {
     int tagged_fd(const DataFile &file, const Function *fn, int prog, unsigned cap, int *err) {
         auto key = std::make_tuple(file.dev(), file.ino(), fn, cap);
         if (auto it = fds_.find(key); it != fds_.end()) return it->second;
-        if (fds_.size() >= 256) {
+        // Only with nothing in the ring: a queued read names its fd by
+        // number until it is submitted.
+        if (fds_.size() >= 256 && !ring_.in_flight()) {
             for (auto &[k, fd] : fds_) close(fd);
             fds_.clear();
         }
@@ -211,24 +254,30 @@ class KernelEngine : public Engine {
         return fd;
     }
 
-    ChainResult run(const DataFile &file, ChainSpec &spec) {
-        ChainResult r;
-        uint64_t t0 = now_ns();
+    // The tagged fd a chain reads, or -1 with r->ret and r->error set.
+    int chain_fd(const DataFile &file, const ChainSpec &spec, ChainResult *r) {
         int prog = -1;
         Status st = spec.fn ? program(*spec.fn, &prog)
                             : Status::error(EINVAL, "a chain without a function");
         if (!st.ok()) {
-            r.ret = -st.err;
-            r.error = st.msg;
-            return r;
+            r->ret = -st.err;
+            r->error = st.msg;
+            return -1;
         }
         int err = 0;
         int fd = tagged_fd(file, spec.fn, prog, spec.hop_cap, &err);
         if (fd < 0) {
-            r.ret = -err;
-            r.error = std::string("tagging the file for the kernel engine: ") + strerror(err);
-            return r;
+            r->ret = -err;
+            r->error = std::string("tagging the file for the kernel engine: ") + strerror(err);
         }
+        return fd;
+    }
+
+    ChainResult run(const DataFile &file, ChainSpec &spec) {
+        ChainResult r;
+        uint64_t t0 = now_ns();
+        int fd = chain_fd(file, spec, &r);
+        if (fd < 0) return r;
         alignas(64) uint8_t buf[CHASE_SCRATCH_SIZE];
         memcpy(buf, spec.scratch, sizeof buf);
         ChaseResult res;
@@ -238,6 +287,59 @@ class KernelEngine : public Engine {
         r.hops = res.hops;
         if (r.ret < 0) r.error = kernel_error(-r.ret, spec.hop_cap);
         return r;
+    }
+
+    // Puts the next queued chain's read into the ring (or ends the chain
+    // at once if it cannot start).
+    void start() {
+        Pending p = std::move(queue_.front());
+        queue_.pop_front();
+        ChainResult r;
+        int fd = chain_fd(*p.file, *p.spec, &r);
+        if (fd < 0) {
+            p.done(*p.spec, r);
+            return;
+        }
+        unsigned slot = free_.back();
+        free_.pop_back();
+        if (!slots_[slot]) slots_[slot] = std::make_unique<InFlight>();
+        InFlight &f = *slots_[slot];
+        f.p = std::move(p);
+        memcpy(f.scratch, f.p.spec->scratch, sizeof f.scratch);
+        f.result = {-EIO, 0};
+        f.iov[0] = {f.scratch, CHASE_SCRATCH_SIZE};
+        f.iov[1] = {&f.result, sizeof f.result};
+        f.long_read = long_reads_;
+        f.t0 = now_ns();
+        ring_.readv(fd, f.iov, f.long_read ? 2 : 1, 0, slot);
+    }
+
+    // A chain's read completed with res (bytes or -errno); the same rules
+    // as read_chain().
+    void complete(uint64_t slot, int res) {
+        InFlight &f = *slots_[slot];
+        Pending p = std::move(f.p);
+        free_.push_back(unsigned(slot));
+        if (f.long_read && res == -EINVAL) {
+            // The length is refused before any chain runs: read it again
+            // the short way (this and every later chain).
+            long_reads_ = false;
+            queue_.push_front(std::move(p));
+            return;
+        }
+        ChainResult r;
+        r.latency_ns = now_ns() - f.t0;
+        size_t want = CHASE_SCRATCH_SIZE + (f.long_read ? sizeof f.result : 0);
+        bool whole = res >= 0 && size_t(res) == want;
+        if (whole) memcpy(p.spec->scratch, f.scratch, CHASE_SCRATCH_SIZE);
+        if (whole && f.long_read) {
+            r.ret = f.result.ret;
+            r.hops = f.result.hops;
+        } else {
+            r.ret = whole ? CHASE_DONE : res < 0 ? res : -EIO;
+        }
+        if (r.ret < 0) r.error = kernel_error(-r.ret, p.spec->hop_cap);
+        p.done(*p.spec, r);
     }
 
     // One chain: the long read, or the short one on a kernel without it.
@@ -264,18 +366,24 @@ class KernelEngine : public Engine {
     std::map<const Function *, Status> refused_;
     std::map<std::tuple<uint64_t, uint64_t, const Function *, unsigned>, int> fds_;
     std::deque<Pending> queue_;
+    IoRing ring_;
+    std::vector<std::unique_ptr<InFlight>> slots_;  // empty: no io_uring
+    std::vector<unsigned> free_;
+    unsigned max_chains_ = 1;
+    bool ring_tried_ = false;
     bool long_reads_ = true;
 };
 
 }  // namespace
 
-Status make_kernel_engine(const FunctionSet *fns, unsigned, std::unique_ptr<Engine> *out) {
+Status make_kernel_engine(const FunctionSet *fns, unsigned max_chains,
+                          std::unique_ptr<Engine> *out) {
     if (!kernel_has_series())
         return Status::error(EOPNOTSUPP,
                              "the kernel engine needs the chasefs kernel series (kernel/), "
                              "which this kernel does not have");
     auto e = std::make_unique<KernelEngine>();
-    Status st = e->init(fns ? *fns : builtin_functions());
+    Status st = e->init(fns ? *fns : builtin_functions(), max_chains);
     if (!st.ok()) return st;
     *out = std::move(e);
     return {};

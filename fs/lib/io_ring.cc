@@ -26,13 +26,26 @@ void IoRing::register_buffer(void *base, size_t len) {
     }
 }
 
-void IoRing::read(int fd, void *buf, uint32_t len, uint64_t off, uint64_t user_data) {
+io_uring_sqe *IoRing::next_sqe() {
     io_uring_sqe *sqe = io_uring_get_sqe(&ring_);
     if (!sqe) {  // the ring is sized for every slot, but stay correct
         io_uring_submit(&ring_);
         queued_ = 0;
         sqe = io_uring_get_sqe(&ring_);
     }
+    return sqe;
+}
+
+void IoRing::readv(int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t user_data) {
+    io_uring_sqe *sqe = next_sqe();
+    io_uring_prep_readv(sqe, fd, iov, n, off);
+    io_uring_sqe_set_data64(sqe, user_data);
+    queued_++;
+    in_flight_++;
+}
+
+void IoRing::read(int fd, void *buf, uint32_t len, uint64_t off, uint64_t user_data) {
+    io_uring_sqe *sqe = next_sqe();
     auto *p = static_cast<uint8_t *>(buf);
     if (fixed_base_ && p >= fixed_base_ && p + len <= fixed_base_ + fixed_len_)
         io_uring_prep_read_fixed(sqe, fd, buf, len, off, 0);

@@ -26,11 +26,15 @@ class IoRing {
     // `eager_below` reads are outstanding there, else with the next wait().
     void read(int fd, void *buf, uint32_t len, uint64_t off, uint64_t user_data);
     void set_eager_below(unsigned n) { eager_below_ = n; }
+    // Queue a vectored read; iov must stay valid until it completes.
+    void readv(int fd, const struct iovec *iov, unsigned n, uint64_t off, uint64_t user_data);
     // Submit what is queued and hand back completions (at least `min`).
     Status wait(unsigned min, const std::function<void(uint64_t, int)> &on_complete);
     unsigned in_flight() const { return in_flight_; }
 
    private:
+    io_uring_sqe *next_sqe();
+
     io_uring ring_{};
     bool ready_ = false;
     uint8_t *fixed_base_ = nullptr;
