@@ -159,8 +159,13 @@ class KernelEngine : public Engine {
             }
             while (!queue_.empty() && !free_.empty()) start();
             if (!ring_.in_flight()) continue;  // those chains ended before a read
-            Status st = ring_.wait(1, [this](uint64_t slot, int res) { complete(slot, res); });
+            // Completions are taken off the ring before any callback runs,
+            // so a callback may submit and drain again.
+            std::vector<std::pair<uint64_t, int>> ended;
+            Status st =
+                ring_.wait(1, [&](uint64_t slot, int res) { ended.emplace_back(slot, res); });
             if (!st.ok()) return st;
+            for (auto [slot, res] : ended) complete(slot, res);
         }
         return {};
     }
@@ -319,11 +324,11 @@ class KernelEngine : public Engine {
     void complete(uint64_t slot, int res) {
         InFlight &f = *slots_[slot];
         Pending p = std::move(f.p);
-        free_.push_back(unsigned(slot));
         if (f.long_read && res == -EINVAL) {
             // The length is refused before any chain runs: read it again
             // the short way (this and every later chain).
             long_reads_ = false;
+            free_.push_back(unsigned(slot));
             queue_.push_front(std::move(p));
             return;
         }
@@ -339,6 +344,7 @@ class KernelEngine : public Engine {
             r.ret = whole ? CHASE_DONE : res < 0 ? res : -EIO;
         }
         if (r.ret < 0) r.error = kernel_error(-r.ret, p.spec->hop_cap);
+        free_.push_back(unsigned(slot));  // f is not read after this
         p.done(*p.spec, r);
     }
 

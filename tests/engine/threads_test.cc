@@ -84,7 +84,8 @@ std::vector<EngineKind> kernel_if_available() {
 // The kernel engine hands its chains to io_uring; the tagged read refuses
 // IOCB_NOWAIT, so io_uring runs each on one of the submitting thread's
 // workers.  256 lookups from one thread must have had more than one worker
-// running chains, and every answer must be right.  The lookups run on a
+// running chains, and every answer must be right, also of lookups made
+// from inside a callback while others are in flight.  The lookups run on a
 // thread of their own, so that only their workers are counted (workers
 // stay about 5 s after their last request).
 class KernelChains : public testing::TestWithParam<EngineKind> {};
@@ -103,9 +104,14 @@ TEST_P(KernelChains, OneThreadKeepsManyChainsInFlight) {
         for (uint64_t i = 0; i < 256; i++) {
             uint64_t k = (i * 7919 % 29791) * 5 + (i % 4 == 0 ? 1 : 0);  // a quarter absent
             Status st = session->submit_get(
-                *file, std::to_string(k), [&, k](const Status &s, std::string_view v) {
+                *file, std::to_string(k), [&, i, k](const Status &s, std::string_view v) {
                     bool ok = k % 5 ? s.err == ENOENT : s.ok() && v == std::to_string(k);
                     if (!ok) wrong++;
+                    // A callback may look up again (and so drain) while
+                    // other chains are still in flight.
+                    std::string again;
+                    if (i % 64 == 3 && (!session->get(*file, "35", &again).ok() || again != "35"))
+                        wrong++;
                 });
             if (!st.ok()) wrong++;
         }
