@@ -1407,14 +1407,51 @@ out:
 }
 
 /*
+ * Whether the kernel log text added during the chains (len bytes at text)
+ * may be unrelated to them: at most two lines, none naming the chain
+ * path's parts or an error.  A message from the chain path would come
+ * once per chain or per error, hundreds of lines; a one-off line from
+ * elsewhere ("random: crng init done" on a guest that booted fast) must
+ * not fail the test.  The text is copied to why for the report.
+ */
+static int log_growth_unrelated(const char *text, int len, char *why, size_t why_len)
+{
+	static const char *const related[] = {
+		"chase", "bpf", "BPF", "blk", "I/O", "ext4", "nvme", "virtio", "error", "WARN", "BUG",
+	};
+	char copy[512];
+	int lines = 0, n = len < (int)sizeof(copy) - 1 ? len : (int)sizeof(copy) - 1;
+
+	memcpy(copy, text, n);
+	copy[n] = 0;
+	for (int i = 0; i < n; i++) {
+		if (copy[i] == '\n') {
+			lines++;
+			copy[i] = '|';
+		} else if ((unsigned char)copy[i] < ' ') {
+			copy[i] = ' ';
+		}
+	}
+	snprintf(why, why_len, "; added: %.300s", copy);
+	if (len != n || lines > 2)
+		return 0;
+	for (size_t i = 0; i < sizeof(related) / sizeof(related[0]); i++)
+		if (strstr(copy, related[i]))
+			return 0;
+	return 1;
+}
+
+/*
  * No printk in the chain path: the kernel log is the same before and
  * after 1000 chains (keys found and missing at every depth, and queries
- * the function refuses), on a kernel that logs everything.
+ * the function refuses), on a kernel that logs everything, but for at
+ * most a one-off line from elsewhere (log_growth_unrelated()).
  */
 static void test_no_printk(void)
 {
 	static char before[1 << 18], after[1 << 18];
-	int nb, na, kfd[3], ofd[3], ok = 1;
+	char why[400] = "";
+	int nb, na, kfd[3], ofd[3], ok = 1, same;
 	uint64_t c0, c1;
 	struct bpt_bounds b[3];
 
@@ -1441,9 +1478,12 @@ static void test_no_printk(void)
 	}
 	c1 = chase_stat("chains");
 	na = klogctl(3, after, sizeof(after));
-	report("no-printk-in-1000-chains",
-	       ok && nb >= 0 && na == nb && !memcmp(before, after, nb) && c1 - c0 == 1000,
-	       "%llu chains, kernel log %d -> %d bytes", (unsigned long long)(c1 - c0), nb, na);
+	same = nb >= 0 && na >= nb && !memcmp(before, after, nb);
+	if (same && na > nb)
+		same = log_growth_unrelated(after + nb, na - nb, why, sizeof(why));
+	report("no-printk-in-1000-chains", ok && same && c1 - c0 == 1000,
+	       "%llu chains, kernel log %d -> %d bytes%s", (unsigned long long)(c1 - c0), nb, na,
+	       why);
 	for (int d = 0; d < 3; d++) {
 		close(kfd[d]);
 		close(ofd[d]);
