@@ -95,6 +95,19 @@ int quiet_libbpf(enum libbpf_print_level, const char *, va_list) {
     return 0;
 }
 
+// What a chain's read returned (bytes, or -errno) means: true if the
+// scratch came back whole.  *res is then the chain's result (a long read
+// filled it; a whole short read is CHASE_DONE); otherwise the read's error.
+bool chain_outcome(long n, bool long_read, ChaseResult *res) {
+    size_t want = CHASE_SCRATCH_SIZE + (long_read ? sizeof *res : 0);
+    bool whole = n >= 0 && size_t(n) == want;
+    if (!whole)
+        *res = {n < 0 ? int32_t(n) : -EIO, 0};
+    else if (!long_read)
+        *res = {CHASE_DONE, 0};
+    return whole;
+}
+
 struct Pending {
     const DataFile *file;
     std::unique_ptr<ChainSpec> spec;
@@ -319,8 +332,7 @@ class KernelEngine : public Engine {
         ring_.readv(fd, f.iov, f.long_read ? 2 : 1, 0, slot);
     }
 
-    // A chain's read completed with res (bytes or -errno); the same rules
-    // as read_chain().
+    // A chain's read completed with res (bytes or -errno).
     void complete(uint64_t slot, int res) {
         InFlight &f = *slots_[slot];
         Pending p = std::move(f.p);
@@ -334,15 +346,11 @@ class KernelEngine : public Engine {
         }
         ChainResult r;
         r.latency_ns = now_ns() - f.t0;
-        size_t want = CHASE_SCRATCH_SIZE + (f.long_read ? sizeof f.result : 0);
-        bool whole = res >= 0 && size_t(res) == want;
-        if (whole) memcpy(p.spec->scratch, f.scratch, CHASE_SCRATCH_SIZE);
-        if (whole && f.long_read) {
-            r.ret = f.result.ret;
-            r.hops = f.result.hops;
-        } else {
-            r.ret = whole ? CHASE_DONE : res < 0 ? res : -EIO;
-        }
+        ChaseResult out = f.result;
+        if (chain_outcome(res, f.long_read, &out))
+            memcpy(p.spec->scratch, f.scratch, CHASE_SCRATCH_SIZE);
+        r.ret = out.ret;
+        r.hops = out.hops;
         if (r.ret < 0) r.error = kernel_error(-r.ret, p.spec->hop_cap);
         free_.push_back(unsigned(slot));  // f is not read after this
         p.done(*p.spec, r);
@@ -355,16 +363,11 @@ class KernelEngine : public Engine {
         if (long_reads_) {
             iovec iov[2] = {{buf, CHASE_SCRATCH_SIZE}, {res, sizeof *res}};
             ssize_t n = preadv(fd, iov, 2, 0);
-            if (n == ssize_t(CHASE_SCRATCH_SIZE + sizeof *res)) return true;
-            if (n >= 0 || errno != EINVAL) {
-                *res = {n < 0 ? -errno : -EIO, 0};
-                return false;
-            }
+            if (n >= 0 || errno != EINVAL) return chain_outcome(n < 0 ? -errno : n, true, res);
             long_reads_ = false;  // the length is refused before any chain runs
         }
         ssize_t n = pread(fd, buf, CHASE_SCRATCH_SIZE, 0);
-        *res = {n == ssize_t(CHASE_SCRATCH_SIZE) ? CHASE_DONE : n < 0 ? -errno : -EIO, 0};
-        return n == ssize_t(CHASE_SCRATCH_SIZE);
+        return chain_outcome(n < 0 ? -errno : n, false, res);
     }
 
     std::map<const Function *, bpf_object *> objs_;
